@@ -1,0 +1,58 @@
+"""The ``strmline`` command line. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from strmline import __version__
+from strmline.cli import db as db_cli
+from strmline.cli import process as process_cli
+from strmline.cli.common import console_err
+from strmline.errors import StrmlineError
+
+app = typer.Typer(
+    name="strmline",
+    help="strmline: one clean channel list, guide and .strm library out of your IPTV providers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cli.app, name="db")
+app.command("process")(process_cli.process)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"strmline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """strmline: one clean channel list, guide and .strm library out of your IPTV providers."""
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except StrmlineError as exc:
+        console_err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        console_err.print("interrupted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
