@@ -1,0 +1,3 @@
+from strmline.cli import main
+
+main()

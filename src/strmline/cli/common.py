@@ -1,0 +1,64 @@
+"""Helpers every command shares: consoles, JSON output, running coroutines, progress bars."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import orjson
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from strmline.config import get_settings
+from strmline.db.engine import engine_from_settings, make_session_factory
+from strmline.db.migrate import upgrade
+
+console = Console(highlight=False)
+console_err = Console(stderr=True, highlight=False)
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode() + "\n")
+    sys.stdout.flush()
+
+
+def progress_bar(*, enabled: bool, bytes_mode: bool = False) -> Progress:
+    """A progress bar on stderr, only when stderr is a terminal and output is not JSON."""
+    columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+    columns.append(DownloadColumn() if bytes_mode else TextColumn("{task.completed:,.0f}"))
+    columns.append(TimeElapsedColumn())
+    return Progress(
+        *columns,
+        console=console_err,
+        transient=True,
+        disable=not (enabled and console_err.is_terminal),
+    )
+
+
+@asynccontextmanager
+async def open_db(*, migrate: bool = True) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The configured database, brought up to date first (cheap when it already is)."""
+    engine = engine_from_settings(get_settings())
+    try:
+        if migrate:
+            await upgrade(engine)
+        yield make_session_factory(engine)
+    finally:
+        await engine.dispose()

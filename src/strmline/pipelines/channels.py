@@ -1,0 +1,106 @@
+"""Reading the merged channel list: pages of channels with their ranked streams."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from strmline.db.models import Channel, Provider, Stream
+from strmline.matching.names import normalize
+
+
+def search_clause(query: str | None) -> Any:
+    if not query or not normalize(query):
+        return None
+    needle = normalize(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Channel.search_name.like(f"%{needle}%", escape="\\")
+
+
+async def streams_for(
+    session: AsyncSession, channel_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The live streams of many channels in rank order: one query, whatever the count."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not channel_ids:
+        return out
+    rows = await session.execute(
+        select(Stream, Provider.name)
+        .join(Provider, Provider.id == Stream.provider_id)
+        .where(Stream.channel_id.in_(channel_ids), Stream.removed_at.is_(None))
+        .order_by(Stream.channel_id, Stream.rank, Stream.id)
+    )
+    for stream, provider_name in rows.tuples():
+        out[stream.channel_id].append(stream_view(stream, provider_name))
+    return out
+
+
+def stream_view(stream: Stream, provider_name: str) -> dict[str, Any]:
+    return {
+        "id": stream.id,
+        "provider": provider_name,
+        "provider_id": stream.provider_id,
+        "name": stream.name,
+        "url": stream.url,
+        "quality": stream.quality,
+        "score": stream.quality_score,
+        "rank": stream.rank,
+        "active": stream.active,
+        "status": stream.status,
+        "response_ms": stream.response_ms,
+        "failure_reason": stream.failure_reason,
+        "checked_at": stream.checked_at.isoformat() if stream.checked_at else None,
+        "merge_method": stream.merge_method,
+        "merge_confidence": stream.merge_confidence,
+        "merge_reason": stream.merge_reason,
+        "pinned": stream.pinned_rank is not None,
+    }
+
+
+def channel_view(channel: Channel) -> dict[str, Any]:
+    number = channel.number
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "category": channel.category,
+        "country": channel.country,
+        "region": channel.region,
+        "variant": channel.variant,
+        "number": int(number) if number is not None and number.is_integer() else number,
+        "tvg_id": channel.tvg_id,
+        "logo": channel.logo,
+        "enabled": channel.enabled,
+        "stream_count": channel.stream_count,
+        "active_stream_count": channel.active_stream_count,
+        "best_quality": channel.best_quality,
+    }
+
+
+async def iter_channels(
+    session: AsyncSession, *, search: str | None = None, page: int = 1000
+) -> AsyncIterator[dict[str, Any]]:
+    """Every channel with streams, ordered by name, read in keyset pages (bounded memory)."""
+    clause = search_clause(search)
+    last: tuple[str, int] | None = None
+    while True:
+        query = select(Channel).where(Channel.stream_count > 0)
+        if clause is not None:
+            query = query.where(clause)
+        if last is not None:
+            query = query.where(
+                (Channel.name > last[0]) | ((Channel.name == last[0]) & (Channel.id > last[1]))
+            )
+        channels = (
+            (await session.execute(query.order_by(Channel.name, Channel.id).limit(page)))
+            .scalars()
+            .all()
+        )
+        if not channels:
+            return
+        streams = await streams_for(session, [c.id for c in channels])
+        for channel in channels:
+            yield channel_view(channel) | {"streams": streams.get(channel.id, [])}
+        last = (channels[-1].name, channels[-1].id)

@@ -1,0 +1,41 @@
+"""What every pipeline receives, whoever runs it (CLI, in-process runner, Celery worker)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from strmline.config import Settings
+from strmline.errors import StrmlineError
+
+
+class Cancelled(StrmlineError):
+    code = "cancelled"
+
+
+class Reporter(Protocol):
+    async def __call__(
+        self, progress: int, total: int | None = None, message: str | None = None
+    ) -> None: ...
+
+
+async def _no_report(progress: int, total: int | None = None, message: str | None = None) -> None:
+    return None
+
+
+@dataclass
+class PipelineContext:
+    session_factory: async_sessionmaker[AsyncSession]
+    settings: Settings
+    http: httpx.AsyncClient | None = None  # shared pool when the runner has one
+    report: Reporter = _no_report
+    job_id: int | None = None
+    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def check_cancelled(self) -> None:
+        if self.cancel.is_set():
+            raise Cancelled("cancelled on request")

@@ -1,0 +1,78 @@
+"""Writing library files: atomic, only when the content changed, never outside the root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from strmline.errors import ConfigError
+
+
+class LibraryWriter:
+    """Writes files below ``root`` and remembers what it produced, so a run can clean the rest."""
+
+    def __init__(self, root: Path, *, suffix: str = ".strm") -> None:
+        self.root = root.expanduser().resolve()
+        self.suffix = suffix
+        self.produced: set[PurePosixPath] = set()
+        self.written = 0
+        self.unchanged = 0
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create output folder: {exc.strerror}", source=str(root)
+            ) from exc
+
+    def _target(self, rel: PurePosixPath) -> Path:
+        if rel.is_absolute() or any(part in ("", ".", "..") for part in rel.parts):
+            raise ValueError(f"unsafe library path: {rel}")
+        target = self.root.joinpath(*rel.parts)
+        # A symlinked folder inside the library must not lead the write elsewhere.
+        parent = Path(os.path.realpath(target.parent))
+        if parent != self.root and self.root not in parent.parents:
+            raise ValueError(f"library path escapes {self.root}: {rel}")
+        return target
+
+    def write(self, rel: PurePosixPath, content: str) -> bool:
+        """Write ``content`` to ``root/rel``; returns False when the file already held it."""
+        target = self._target(rel)
+        self.produced.add(rel)
+        data = content.encode("utf-8")
+        try:
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                self.unchanged += 1
+                return False
+        except FileNotFoundError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        self.written += 1
+        return True
+
+    def clean(self) -> int:
+        """Remove files with our suffix that this run did not produce, then emptied folders."""
+        removed = 0
+        emptied: set[Path] = set()
+        for path in self.root.rglob(f"*{self.suffix}"):
+            if path.is_symlink() or not path.is_file():
+                continue
+            rel = PurePosixPath(path.relative_to(self.root).as_posix())
+            if rel not in self.produced:
+                path.unlink()
+                removed += 1
+                emptied.add(path.parent)
+        for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+            while folder != self.root and self.root in folder.parents:
+                try:
+                    folder.rmdir()  # only succeeds when empty: other files are never touched
+                except OSError:
+                    break
+                folder = folder.parent
+        return removed

@@ -1,0 +1,577 @@
+"""The sync pipeline: one provider's live list into the merged channel list, set-based.
+
+fetch (streamed, backups in order) → guards → diff against stored streams by provider key →
+match only new entries against a channel index loaded once → bulk writes in one transaction →
+set-based recompute of counts, ranks and best streams for the channels touched.
+
+Nothing is written until the fetch succeeded and passed the guards, and everything is written in
+one transaction, so a failed, refused or killed sync leaves the previous data exactly as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import orjson
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from strmline.db.base import utcnow
+from strmline.db.models import Channel, MergeRule, Provider, Stream
+from strmline.errors import NotFound, StrmlineError
+from strmline.matching.matcher import ChannelIndex
+from strmline.matching.names import ParsedName, Quality, normalize, parse_name
+from strmline.matching.rules import MergeRule as Rule
+from strmline.pipelines import recompute
+from strmline.pipelines.context import PipelineContext
+from strmline.providers.base import FetchResult, LiveItem
+from strmline.providers.http import make_client
+from strmline.providers.m3u import fetch_m3u
+from strmline.providers.xtream import XtreamClient
+
+STREAMS = cast(Table, Stream.__table__)
+CHANNELS = cast(Table, Channel.__table__)
+NO_QUALITY = Quality(label="", height=None, codec=None, fps=None, score=0)
+
+
+@dataclass
+class SyncResult:
+    provider: str
+    provider_id: int
+    status: str  # ok | unchanged | refused | failed
+    entries: int = 0
+    channels_created: int = 0
+    streams_added: int = 0
+    streams_updated: int = 0
+    streams_removed: int = 0
+    seconds: float = 0.0
+    message: str = ""
+    attempts: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def item_hash(item: LiveItem) -> str:
+    """What the provider sent for one entry; equal hashes mean nothing to write."""
+    payload = orjson.dumps(
+        [
+            item.name,
+            item.url,
+            item.group,
+            item.tvg_id,
+            item.tvg_name,
+            item.logo,
+            item.chno,
+            item.headers or None,
+            item.attrs or None,
+        ],
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.blake2b(payload, digest_size=8).hexdigest()
+
+
+def list_hash(hashes: Iterable[tuple[str, str]]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for key, value in sorted(hashes):
+        digest.update(f"{key}={value};".encode())
+    return digest.hexdigest()
+
+
+def parse_number(chno: str | None) -> float | None:
+    if not chno:
+        return None
+    try:
+        number = float(chno.strip())
+    except ValueError:
+        return None
+    return number if 0 <= number < 1_000_000 else None
+
+
+async def fetch_provider(
+    provider: Provider, ctx: PipelineContext, on_progress: Callable[[int, int], None] | None
+) -> FetchResult:
+    http = ctx.settings.http
+    client = ctx.http or make_client(
+        timeout=http.timeout, connect_timeout=http.connect_timeout, user_agent=http.user_agent
+    )
+    try:
+        if provider.kind == "xtream":
+            xtream = XtreamClient(
+                client,
+                provider.url,
+                provider.username or "",
+                provider.password or "",
+                backup_servers=provider.backup_urls or (),
+            )
+            return await xtream.fetch_live(output=provider.output_format, on_progress=on_progress)
+        return await fetch_m3u(
+            client,
+            [provider.url, *(provider.backup_urls or ())],
+            user_agent=provider.user_agent,
+            on_progress=on_progress,
+        )
+    finally:
+        if ctx.http is None:
+            await client.aclose()
+
+
+async def _fetch_with_progress(provider: Provider, ctx: PipelineContext) -> FetchResult:
+    """Fetch while a side task turns the parser's byte/entry counts into throttled reports."""
+    latest = [0, 0]
+
+    def on_progress(nbytes: int, entries: int) -> None:
+        latest[0], latest[1] = nbytes, entries
+
+    async def reporter() -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            await ctx.report(
+                latest[1], None, f"downloading: {latest[0] / 1e6:.1f} MB, {latest[1]:,} entries"
+            )
+
+    task = asyncio.create_task(reporter())
+    try:
+        return await fetch_provider(provider, ctx, on_progress)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def sync_provider(
+    ctx: PipelineContext, *, provider_id: int, force: bool = False
+) -> SyncResult:
+    started = time.monotonic()
+    async with ctx.session_factory() as session:
+        provider = await session.get(Provider, provider_id)
+        if provider is None:
+            raise NotFound(f"no provider with id {provider_id}")
+        session.expunge(provider)
+    result = SyncResult(provider=provider.name, provider_id=provider.id, status="failed")
+
+    await ctx.report(0, None, f"fetching {provider.name}")
+    try:
+        fetched = await _fetch_with_progress(provider, ctx)
+    except StrmlineError as exc:
+        result.message = str(exc)
+        details = exc.details if isinstance(exc.details, dict) else {}
+        result.attempts = [{"url": u, "reason": r} for u, r in details.get("attempts", [])]
+        return await _finish(ctx, provider, result, started, good=False)
+    ctx.check_cancelled()
+
+    items = fetched.items
+    result.entries = len(items)
+    result.attempts = [{"url": u, "reason": r} for u, r in fetched.attempts]
+    guard = _guard(provider, len(items), ctx.settings.sync.shrink_guard, force)
+    if guard:
+        result.status = "refused"
+        result.message = guard
+        return await _finish(ctx, provider, result, started, good=False)
+
+    hashes = [item_hash(item) for item in items]
+    content_hash = list_hash(zip((i.key for i in items), hashes, strict=True))
+    if content_hash == provider.content_hash and not force:
+        result.status = "unchanged"
+        result.message = f"{len(items):,} entries, nothing changed"
+        return await _finish(ctx, provider, result, started, good=True)
+
+    await ctx.report(0, len(items), f"matching {len(items):,} entries")
+    async with ctx.session_factory() as session, session.begin():
+        await _lock_catalog(session)
+        await _write(session, ctx, provider, items, hashes, result)
+        await session.execute(
+            update(Provider)
+            .where(Provider.id == provider.id)
+            .values(
+                content_hash=content_hash,
+                epg_url=provider.epg_url or next(iter(fetched.epg_urls), None),
+            )
+        )
+    result.status = "ok"
+    changed = result.streams_added + result.streams_updated + result.streams_removed
+    result.message = (
+        f"{len(items):,} entries: {result.streams_added:,} added, {result.streams_updated:,} updated, "
+        f"{result.streams_removed:,} removed, {result.channels_created:,} new channels"
+        if changed
+        else f"{len(items):,} entries, nothing changed"
+    )
+    if not changed:
+        result.status = "unchanged"
+    if fetched.attempts:
+        result.message += (
+            f" (from backup {fetched.source} after {len(fetched.attempts)} failed attempt(s))"
+        )
+    return await _finish(ctx, provider, result, started, good=True)
+
+
+def _guard(provider: Provider, count: int, shrink_guard: float, force: bool) -> str | None:
+    if count == 0:
+        return "the provider returned an empty list; keeping the previous channels"
+    last = provider.last_good_entries or 0
+    if not force and last and count < last * shrink_guard:
+        return (
+            f"the provider returned {count:,} entries, fewer than {shrink_guard:.0%} of the last good "
+            f"sync's {last:,}; keeping the previous channels (use --force to accept)"
+        )
+    return None
+
+
+async def _lock_catalog(session: AsyncSession) -> None:
+    """Serialise the match-and-write phase of concurrent syncs of different providers.
+
+    Two providers offering a new "ESPN" at the same moment must end up with one channel, so the
+    channel index is read under the same lock that the writes hold.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+    else:
+        # Any write takes SQLite's single writer lock for the rest of the transaction.
+        await session.execute(text("UPDATE providers SET id = id WHERE id = -1"))
+
+
+async def _write(
+    session: AsyncSession,
+    ctx: PipelineContext,
+    provider: Provider,
+    items: list[LiveItem],
+    hashes: list[str],
+    result: SyncResult,
+) -> None:
+    now = utcnow()
+    batch = ctx.settings.sync.batch_size
+    rows = (
+        await session.execute(
+            select(
+                Stream.id,
+                Stream.provider_key,
+                Stream.content_hash,
+                Stream.channel_id,
+                Stream.manual_override,
+                Stream.removed_at,
+                Stream.name,
+                Stream.probed_at,
+            ).where(Stream.provider_id == provider.id)
+        )
+    ).all()
+    existing = {row.provider_key: row for row in rows}
+
+    new_items: list[tuple[LiveItem, str]] = []
+    changed: list[tuple[LiveItem, str, Any]] = []
+    seen: set[str] = set()
+    for item, digest in zip(items, hashes, strict=True):
+        if item.key in seen:
+            continue  # the provider listed the same key twice; the first one wins
+        seen.add(item.key)
+        row = existing.get(item.key)
+        if row is None:
+            new_items.append((item, digest))
+        elif row.content_hash != digest or row.removed_at is not None:
+            changed.append((item, digest, row))
+    missing = [
+        row.id for key, row in existing.items() if key not in seen and row.removed_at is None
+    ]
+
+    affected: set[int] = set()
+    rematch: list[tuple[LiveItem, str]] = []
+    updates: dict[int, dict[str, Any]] = {}
+    for item, digest, row in changed:
+        parsed = parse_name(item.name)
+        if not row.manual_override and parse_name(row.name).key != parsed.key:
+            rematch.append((item, digest))  # renamed into another channel's identity
+        updates[row.id] = _stream_values(
+            item, digest, parsed, now, keep_quality=row.probed_at is not None
+        )
+        updates[row.id]["_id"] = row.id
+        affected.add(row.channel_id)
+
+    # Only entries the store has not seen need the matcher, so an almost-unchanged list is cheap.
+    assignments: dict[str, tuple[int, str, int, str]] = {}
+    if new_items or rematch:
+        assignments, result.channels_created = await _match(session, ctx, new_items + rematch, now)
+    for item, _digest in rematch:
+        channel_id, method, confidence, reason = assignments[item.key]
+        updates[existing[item.key].id].update(
+            channel_id=channel_id,
+            merge_method=method,
+            merge_confidence=confidence,
+            merge_reason=reason,
+        )
+        affected.add(channel_id)
+
+    await ctx.report(len(items) // 2, len(items), "writing streams")
+    if new_items:
+        inserts = []
+        for item, digest in new_items:
+            channel_id, method, confidence, reason = assignments[item.key]
+            affected.add(channel_id)
+            values = _stream_values(item, digest, parse_name(item.name), now, keep_quality=False)
+            values.update(
+                provider_id=provider.id,
+                provider_key=item.key,
+                channel_id=channel_id,
+                merge_method=method,
+                merge_confidence=confidence,
+                merge_reason=reason,
+                status="unknown",
+                active=True,
+                consecutive_failures=0,
+                rank=0,
+                manual_override=False,
+                created_at=now,
+            )
+            inserts.append(values)
+        for chunk in _chunks(inserts, batch):
+            await session.execute(insert(STREAMS), chunk)
+        result.streams_added = len(inserts)
+
+    if updates:
+        # executemany needs one shape per statement: re-matched rows also move channel.
+        by_shape: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for values in updates.values():
+            by_shape.setdefault(frozenset(values), []).append(values)
+        for shape_rows in by_shape.values():
+            stmt = update(STREAMS).where(STREAMS.c.id == bindparam("_id"))
+            for chunk in _chunks(shape_rows, batch):
+                await session.execute(stmt, chunk)
+        result.streams_updated = len(updates)
+
+    if missing:
+        stmt = update(STREAMS).where(STREAMS.c.id == bindparam("_id")).values(removed_at=now)
+        for chunk in _chunks([{"_id": sid} for sid in missing], batch):
+            await session.execute(stmt, chunk)
+        missing_ids = set(missing)
+        affected.update(r.channel_id for r in rows if r.id in missing_ids)
+        result.streams_removed = len(missing)
+
+    cutoff = now - timedelta(days=ctx.settings.sync.removed_retention_days)
+    purged = await session.execute(
+        delete(STREAMS)
+        .where(STREAMS.c.provider_id == provider.id, STREAMS.c.removed_at < cutoff)
+        .returning(STREAMS.c.channel_id)
+    )
+    affected.update(r[0] for r in purged)
+
+    await ctx.report(int(len(items) * 0.9), len(items), "ranking streams")
+    await recompute.channels(session, affected, batch=batch)
+
+
+def _stream_values(
+    item: LiveItem, digest: str, parsed: ParsedName, now: datetime, *, keep_quality: bool
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": item.name[:400],
+        "group_title": (item.group or None) and item.group[:200],
+        "url": item.url,
+        "tvg_id": (item.tvg_id or None) and item.tvg_id[:200],
+        "tvg_name": (item.tvg_name or None) and item.tvg_name[:300],
+        "logo": item.logo or None,
+        "chno": (item.chno or None) and item.chno[:20],
+        "headers": dict(item.headers) or None,
+        "attrs": dict(item.attrs) or None,
+        "content_hash": digest,
+        "last_seen_sync": now,
+        "removed_at": None,
+        "updated_at": now,
+    }
+    if not keep_quality:
+        q = parsed.quality
+        values.update(
+            quality=q.label or None,
+            quality_score=q.score,
+            height=q.height,
+            codec=q.codec,
+            fps=q.fps,
+        )
+    return values
+
+
+async def _match(
+    session: AsyncSession,
+    ctx: PipelineContext,
+    to_match: list[tuple[LiveItem, str]],
+    now: datetime,
+) -> tuple[dict[str, tuple[int, str, int, str]], int]:
+    """Assign every entry a channel: an existing one, or one created here in bulk."""
+    rules = [
+        Rule(kind=r.kind, pattern_a=r.pattern_a, pattern_b=r.pattern_b)  # type: ignore[arg-type]
+        for r in (await session.execute(select(MergeRule))).scalars()
+    ]
+    index = ChannelIndex(threshold=ctx.settings.match.threshold, rules=rules)
+    channel_rows = await session.execute(
+        select(
+            Channel.id,
+            Channel.name,
+            Channel.match_key,
+            Channel.country,
+            Channel.region,
+            Channel.variant,
+            Channel.tvg_id,
+        )
+    )
+    known: dict[int, ParsedName] = {}
+    for row in channel_rows:
+        known[row.id] = ParsedName(
+            original=row.name,
+            display=row.name,
+            key=row.match_key,
+            country=row.country,
+            region=row.region,
+            variant=row.variant,
+            quality=NO_QUALITY,
+            tags=(),
+        )
+        index.add(row.id, known[row.id], row.tvg_id)
+    # Every tvg-id a channel's streams carry identifies it, not just the first one.
+    tvg_rows = await session.execute(
+        select(Stream.channel_id, Stream.tvg_id)
+        .where(Stream.tvg_id.is_not(None), Stream.removed_at.is_(None))
+        .distinct()
+    )
+    for channel_id, tvg_id in tvg_rows:
+        if channel_id in known:
+            index.add(channel_id, known[channel_id], tvg_id)
+    if rules:
+        # Rules are written against provider names ("UK: *"), so the index needs those too.
+        name_rows = await session.execute(
+            select(Stream.channel_id, Stream.name).where(Stream.removed_at.is_(None)).distinct()
+        )
+        for channel_id, name in name_rows:
+            if channel_id in known:
+                index.add(channel_id, parse_name(name), None)
+
+    # A canonical order makes the result independent of the order the provider listed entries.
+    parsed = {item.key: parse_name(item.name) for item, _ in to_match}
+    ordered = sorted(
+        (item for item, _ in to_match),
+        key=lambda i: (
+            parsed[i.key].key,
+            parsed[i.key].country or "",
+            i.tvg_id or "",
+            i.name,
+            i.key,
+        ),
+    )
+    pending: dict[tuple[str, int], dict[str, Any]] = {}
+    raw: dict[str, tuple[Any, str, int, str]] = {}
+    for n, item in enumerate(ordered):
+        p = parsed[item.key]
+        a = index.match(p, item.tvg_id or None)
+        if a.ref is None:
+            ref = ("new", n)
+            pending[ref] = {
+                "name": p.display[:300] or item.name[:300],
+                "search_name": normalize(p.display)[:300],
+                "match_key": p.key[:300],
+                "country": p.country,
+                "region": p.region,
+                "variant": p.variant,
+                "category": (item.group or None) and item.group[:200],
+                "number": parse_number(item.chno),
+                "logo": item.logo or None,
+                "tvg_id": (item.tvg_id or None) and item.tvg_id[:200],
+                "enabled": True,
+                "manual": False,
+                "epg_manual": False,
+                "stream_count": 0,
+                "active_stream_count": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            index.add(ref, p, item.tvg_id or None)
+            raw[item.key] = (ref, "new", 100, "first seen")
+        else:
+            raw[item.key] = (a.ref, a.method, a.confidence, a.reason)
+
+    ids: dict[Any, int] = {}
+    if pending:
+        refs = list(pending)
+        new_ids = await allocate_ids(session, "channels", len(refs))
+        rows = []
+        for ref, new_id in zip(refs, new_ids, strict=True):
+            ids[ref] = new_id
+            rows.append(pending[ref] | {"id": new_id})
+        for chunk in _chunks(rows, ctx.settings.sync.batch_size):
+            await session.execute(insert(CHANNELS), chunk)
+    out: dict[str, tuple[int, str, int, str]] = {}
+    for key, (ref, method, confidence, reason) in raw.items():
+        channel_id = ids[ref] if isinstance(ref, tuple) else int(ref)
+        out[key] = (channel_id, method, confidence, reason[:300])
+    return out, len(pending)
+
+
+async def allocate_ids(session: AsyncSession, table: str, count: int) -> list[int]:
+    """Ids for ``count`` new rows in one statement, so bulk inserts need no RETURNING.
+
+    PostgreSQL hands out sequence values (safe against any concurrent insert); on SQLite the
+    caller holds the single writer lock, so max(id) cannot move under it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        rows = await session.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return [int(r[0]) for r in rows]
+    start = int(await session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")) or 0)
+    return list(range(start + 1, start + count + 1))
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+async def _finish(
+    ctx: PipelineContext, provider: Provider, result: SyncResult, started: float, *, good: bool
+) -> SyncResult:
+    result.seconds = round(time.monotonic() - started, 3)
+    values: dict[str, Any] = {
+        "last_sync_at": utcnow(),
+        "last_sync_status": result.status,
+        "last_sync_message": result.message[:2000],
+        "last_sync_counts": {
+            k: getattr(result, k)
+            for k in (
+                "entries",
+                "channels_created",
+                "streams_added",
+                "streams_updated",
+                "streams_removed",
+            )
+        },
+    }
+    if good:
+        values.update(last_good_entries=result.entries, last_good_at=utcnow())
+    async with ctx.session_factory() as session, session.begin():
+        await session.execute(update(Provider).where(Provider.id == provider.id).values(**values))
+    await ctx.report(result.entries, result.entries or None, result.message)
+    return result
+
+
+async def sync_job(
+    ctx: PipelineContext, *, provider_id: int, force: bool = False
+) -> dict[str, Any]:
+    """Job entry point: the runner stores this dict as the job's result."""
+    result = await sync_provider(ctx, provider_id=provider_id, force=force)
+    if result.status in ("failed", "refused"):
+        raise SyncFailed(result)
+    return result.as_dict()
+
+
+class SyncFailed(StrmlineError):
+    code = "sync_failed"
+
+    def __init__(self, result: SyncResult) -> None:
+        super().__init__(
+            f"{result.provider}: {result.status}: {result.message}", details=result.as_dict()
+        )
+        self.result = result
