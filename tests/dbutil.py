@@ -60,7 +60,9 @@ async def truncate_all(engine: AsyncEngine) -> None:
             await conn.execute(text("PRAGMA foreign_keys=OFF"))
             for name in tables:
                 await conn.execute(text(f"DELETE FROM {name}"))
-            await conn.execute(text("DELETE FROM sqlite_sequence")) if await _has_sequence(conn) else None
+            await conn.execute(text("DELETE FROM sqlite_sequence")) if await _has_sequence(
+                conn
+            ) else None
             await conn.execute(text("PRAGMA foreign_keys=ON"))
 
 

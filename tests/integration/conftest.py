@@ -15,7 +15,9 @@ BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-async def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def migrated_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
     """One migrated database per backend for the whole run."""
     if request.param == "postgres":
         if not postgres_admin_url():

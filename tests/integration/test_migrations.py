@@ -47,6 +47,12 @@ async def test_migrations_match_models_postgres() -> None:
 def test_every_foreign_key_is_indexed() -> None:
     for table in Base.metadata.tables.values():
         leading = {idx.columns[0].name for idx in table.indexes if idx.columns}
-        leading |= {c.columns[0].name for c in table.constraints if hasattr(c, "columns") and len(c.columns) and c.__class__.__name__ in {"UniqueConstraint", "PrimaryKeyConstraint"}}
+        leading |= {
+            c.columns[0].name
+            for c in table.constraints
+            if hasattr(c, "columns")
+            and len(c.columns)
+            and c.__class__.__name__ in {"UniqueConstraint", "PrimaryKeyConstraint"}
+        }
         for fk in table.foreign_keys:
             assert fk.parent.name in leading, f"{table.name}.{fk.parent.name} has no index"

@@ -21,7 +21,6 @@ from tests.fakes import (
     run_fake_provider_async,
 )
 
-
 TIMEOUT = httpx.Timeout(5.0)
 
 

@@ -8,8 +8,12 @@ import typer
 from rich.markup import escape
 
 from strmline import __version__
+from strmline.cli import channels as channels_cli
 from strmline.cli import db as db_cli
+from strmline.cli import jobs as jobs_cli
 from strmline.cli import process as process_cli
+from strmline.cli import providers as providers_cli
+from strmline.cli import sync as sync_cli
 from strmline.cli.common import console_err
 from strmline.errors import StrmlineError
 
@@ -20,8 +24,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(db_cli.app, name="db")
 app.command("process")(process_cli.process)
+app.add_typer(providers_cli.app, name="provider")
+app.command("sync")(sync_cli.sync)
+app.command("channels")(channels_cli.channels)
+app.command("jobs")(jobs_cli.jobs)
+app.command("worker")(jobs_cli.worker)
+app.command("beat")(jobs_cli.beat)
+app.add_typer(db_cli.app, name="db")
 
 
 def _version(value: bool) -> None:
@@ -41,7 +51,8 @@ def _root(
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of a typer.Exit.
+        code = app(standalone_mode=False)
     except StrmlineError as exc:
         console_err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(1)
@@ -59,3 +70,4 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,10 +36,11 @@ def jobs(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
     """List recent background jobs, newest first."""
+    from strmline.jobs.events import LocalEventBus
     from strmline.jobs.runtime import JobRuntime
 
     async def _go() -> list[Job]:
-        async with JobRuntime(get_settings(), backend="local") as runtime:
+        async with JobRuntime(get_settings(), backend="local", bus=LocalEventBus()) as runtime:
             return await runtime.list_recent(limit, kinds=kind or None, states=state or None)
 
     rows = run(_go())
@@ -152,8 +156,12 @@ def beat(
     async def _go() -> None:
         async with JobRuntime(settings, backend="celery") as runtime:
             scheduler = Scheduler(runtime, tick_seconds=tick)
+            task = scheduler.start()
+            # Service managers stop with SIGTERM; end the loop so the pools close cleanly.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
             console.print(f"scheduler running, every {scheduler.tick_seconds:g} s; Ctrl-C stops it")
-            await scheduler.run_forever()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     run(_go())
 

@@ -34,20 +34,38 @@ FROM (
 WHERE streams.id = r.id AND streams.rank <> r.rn
 """
 
-_LIVE = "s.channel_id = channels.id AND s.removed_at IS NULL"
-_COUNTS = f"""
+# One aggregate pass instead of correlated subqueries: right after a bulk insert PostgreSQL's
+# statistics still say "streams is empty", and a per-channel subquery then becomes a scan per row.
+_COUNTS = """
 UPDATE channels SET
-    stream_count = (SELECT count(*) FROM streams s WHERE {_LIVE}),
-    active_stream_count = (SELECT count(*) FROM streams s WHERE {_LIVE} AND s.active),
-    best_stream_id = (SELECT s.id FROM streams s WHERE {_LIVE} ORDER BY s.rank LIMIT 1),
-    best_quality = (SELECT s.quality FROM streams s WHERE {_LIVE} ORDER BY s.rank LIMIT 1),
-    logo = COALESCE(channels.logo,
-        (SELECT s.logo FROM streams s WHERE {_LIVE} AND s.logo IS NOT NULL ORDER BY s.rank LIMIT 1)),
-    tvg_id = COALESCE(channels.tvg_id,
-        (SELECT s.tvg_id FROM streams s WHERE {_LIVE} AND s.tvg_id IS NOT NULL ORDER BY s.rank LIMIT 1)),
-    category = COALESCE(channels.category,
-        (SELECT s.group_title FROM streams s WHERE {_LIVE} AND s.group_title IS NOT NULL ORDER BY s.rank LIMIT 1))
-WHERE channels.id IN (SELECT id FROM {{scope}})
+    stream_count = a.n,
+    active_stream_count = a.n_active,
+    best_stream_id = a.best_id,
+    best_quality = a.best_quality,
+    logo = COALESCE(channels.logo, a.logo),
+    tvg_id = COALESCE(channels.tvg_id, a.tvg_id),
+    category = COALESCE(channels.category, a.category)
+FROM (
+    SELECT s.channel_id AS channel_id,
+        SUM(CASE WHEN s.removed_at IS NULL THEN 1 ELSE 0 END) AS n,
+        SUM(CASE WHEN s.removed_at IS NULL AND s.active THEN 1 ELSE 0 END) AS n_active,
+        MAX(CASE WHEN s.rank = 1 AND s.removed_at IS NULL THEN s.id END) AS best_id,
+        MAX(CASE WHEN s.rank = 1 AND s.removed_at IS NULL THEN s.quality END) AS best_quality,
+        COALESCE(MAX(CASE WHEN s.rank = 1 THEN s.logo END), MAX(s.logo)) AS logo,
+        COALESCE(MAX(CASE WHEN s.rank = 1 THEN s.tvg_id END), MAX(s.tvg_id)) AS tvg_id,
+        COALESCE(MAX(CASE WHEN s.rank = 1 THEN s.group_title END), MAX(s.group_title)) AS category
+    FROM streams s
+    WHERE s.channel_id IN (SELECT id FROM {scope})
+    GROUP BY s.channel_id
+) AS a
+WHERE channels.id = a.channel_id
+"""
+
+# Channels left without any stream row are not in the aggregate above.
+_ZERO = """
+UPDATE channels SET stream_count = 0, active_stream_count = 0, best_stream_id = NULL, best_quality = NULL
+WHERE channels.id IN (SELECT id FROM {scope})
+  AND NOT EXISTS (SELECT 1 FROM streams s WHERE s.channel_id = channels.id)
 """
 
 # A channel the matcher made and that lost its last stream row goes; one a person made stays.
@@ -91,4 +109,5 @@ async def all_channels(session: AsyncSession) -> None:
 async def _refresh(session: AsyncSession, scope: str) -> None:
     await session.execute(text(_RANKS.format(scope=scope)))
     await session.execute(text(_COUNTS.format(scope=scope)))
+    await session.execute(text(_ZERO.format(scope=scope)))
     await session.execute(text(_DROP_EMPTY.format(scope=scope)))

@@ -19,7 +19,9 @@ class User(Timestamps, Base):
     role: Mapped[str] = mapped_column(String(8), default="user", index=True)  # admin | user
     api_token: Mapped[str] = mapped_column(String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    token_version: Mapped[int] = mapped_column(Integer, default=0)  # bumped on logout/password change
+    token_version: Mapped[int] = mapped_column(
+        Integer, default=0
+    )  # bumped on logout/password change
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -29,7 +31,9 @@ class Favorite(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -37,11 +41,15 @@ class ViewingSession(Base):
     __tablename__ = "viewing_sessions"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     channel_id: Mapped[int | None] = mapped_column(
         ForeignKey("channels.id", ondelete="SET NULL"), index=True
     )
-    stream_id: Mapped[int | None] = mapped_column(ForeignKey("streams.id", ondelete="SET NULL"), index=True)
+    stream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("streams.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(8), default="live")  # live | movie | episode
     client: Mapped[str | None] = mapped_column(String(100))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

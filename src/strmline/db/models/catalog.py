@@ -73,7 +73,9 @@ class Channel(Timestamps, Base):
     epg_manual: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     manual: Mapped[bool] = mapped_column(Boolean, default=False)  # created or edited by a person
-    play_mode: Mapped[str | None] = mapped_column(String(16))  # per-channel override: redirect | proxy
+    play_mode: Mapped[str | None] = mapped_column(
+        String(16)
+    )  # per-channel override: redirect | proxy
     stream_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
     active_stream_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
     best_stream_id: Mapped[int | None] = mapped_column(
@@ -90,8 +92,12 @@ class Stream(Timestamps, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
-    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+    )
     provider_key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(400))
     group_title: Mapped[str | None] = mapped_column(String(200), index=True)
@@ -102,7 +108,9 @@ class Stream(Timestamps, Base):
     chno: Mapped[str | None] = mapped_column(String(20))
     headers: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     attrs: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    content_hash: Mapped[str] = mapped_column(String(32))  # of what the provider sent; unchanged → no write
+    content_hash: Mapped[str] = mapped_column(
+        String(32)
+    )  # of what the provider sent; unchanged → no write
     # quality: guessed from the name, replaced by ffprobe measurements when probed
     quality: Mapped[str | None] = mapped_column(String(8), index=True)
     quality_score: Mapped[int] = mapped_column(Integer, default=0, index=True)
@@ -112,7 +120,9 @@ class Stream(Timestamps, Base):
     bitrate: Mapped[int | None] = mapped_column(Integer)
     probed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # health
-    status: Mapped[str] = mapped_column(String(8), default="unknown", index=True)  # unknown|ok|slow|failed
+    status: Mapped[str] = mapped_column(
+        String(8), default="unknown", index=True
+    )  # unknown|ok|slow|failed
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -23,7 +23,9 @@ class EpgSource(Timestamps, Base):
     )
     offset_minutes: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
-    auto: Mapped[bool] = mapped_column(Boolean, default=False)  # added from a provider, not by a person
+    auto: Mapped[bool] = mapped_column(
+        Boolean, default=False
+    )  # added from a provider, not by a person
     priority: Mapped[int] = mapped_column(Integer, default=0)
     last_import_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_status: Mapped[str | None] = mapped_column(String(16))
@@ -38,7 +40,9 @@ class EpgChannel(Base):
     __table_args__ = (UniqueConstraint("source_id", "xmltv_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("epg_sources.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("epg_sources.id", ondelete="CASCADE"), index=True
+    )
     xmltv_id: Mapped[str] = mapped_column(String(200), index=True)
     display_names: Mapped[list[str]] = mapped_column(JSONType, default=list)
     match_key: Mapped[str | None] = mapped_column(String(300), index=True)

@@ -29,14 +29,18 @@ class Job(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)
     args: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    resource: Mapped[str | None] = mapped_column(String(100))  # lock key: one running job per resource
+    resource: Mapped[str | None] = mapped_column(
+        String(100)
+    )  # lock key: one running job per resource
     state: Mapped[str] = mapped_column(String(12), default="queued", index=True)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     error: Mapped[str | None] = mapped_column(Text)
-    trigger: Mapped[str] = mapped_column(String(12), default="manual")  # manual | schedule | api | cli
+    trigger: Mapped[str] = mapped_column(
+        String(12), default="manual"
+    )  # manual | schedule | api | cli
     worker: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -38,8 +38,12 @@ class VodMovieSource(Timestamps, Base):
     __table_args__ = (UniqueConstraint("provider_id", "provider_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    movie_id: Mapped[int] = mapped_column(ForeignKey("vod_movies.id", ondelete="CASCADE"), index=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    movie_id: Mapped[int] = mapped_column(
+        ForeignKey("vod_movies.id", ondelete="CASCADE"), index=True
+    )
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
     provider_key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(400))
     url: Mapped[str] = mapped_column(Text)
@@ -77,12 +81,18 @@ class VodSeriesSource(Timestamps, Base):
     __table_args__ = (UniqueConstraint("provider_id", "provider_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    series_id: Mapped[int] = mapped_column(ForeignKey("vod_series.id", ondelete="CASCADE"), index=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("vod_series.id", ondelete="CASCADE"), index=True
+    )
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
     provider_key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(400))
     category: Mapped[str | None] = mapped_column(String(200))
-    last_modified: Mapped[str | None] = mapped_column(String(40))  # provider's value, compared as given
+    last_modified: Mapped[str | None] = mapped_column(
+        String(40)
+    )  # provider's value, compared as given
     content_hash: Mapped[str] = mapped_column(String(32))
     last_seen_sync: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -93,7 +103,9 @@ class VodEpisode(Timestamps, Base):
     __table_args__ = (UniqueConstraint("series_id", "season", "episode"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    series_id: Mapped[int] = mapped_column(ForeignKey("vod_series.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("vod_series.id", ondelete="CASCADE"), index=True
+    )
     season: Mapped[int] = mapped_column(Integer)
     episode: Mapped[int] = mapped_column(Integer)
     title: Mapped[str | None] = mapped_column(String(400))
@@ -111,8 +123,12 @@ class VodEpisodeSource(Timestamps, Base):
     __table_args__ = (UniqueConstraint("provider_id", "provider_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("vod_episodes.id", ondelete="CASCADE"), index=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("vod_episodes.id", ondelete="CASCADE"), index=True
+    )
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
     provider_key: Mapped[str] = mapped_column(String(64))
     url: Mapped[str] = mapped_column(Text)
     container: Mapped[str | None] = mapped_column(String(10))

@@ -1,0 +1,225 @@
+"""Scheduled provider syncs that fire once per cluster, however many schedulers tick.
+
+Every process that runs a ``Scheduler`` (the embedded server, ``strmline beat``) looks for due
+providers each tick. Before submitting, it claims the provider's slot (the fire time it is due
+for) by inserting ``lock:schedule:sync:<provider id>:<slot>`` into the ``settings`` table: the
+primary key lets exactly one claimant win. The jobs table's one-active-job-per-resource index is
+the second guard, for a slot computed differently near a boundary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from croniter import croniter
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from strmline.db.base import utcnow
+from strmline.db.engine import session_scope
+from strmline.db.models.catalog import Provider
+from strmline.db.models.system import Job, Setting
+from strmline.errors import Conflict
+from strmline.jobs import records
+from strmline.jobs.options import job_settings
+from strmline.jobs.runtime import JobRuntime
+
+log = logging.getLogger(__name__)
+
+LOCK_PREFIX = "lock:schedule:"
+LOCK_RETENTION = timedelta(days=2)
+PRUNE_EVERY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Due:
+    provider_id: int
+    slot: datetime  # the fire time this run is for; the same in every process
+
+
+def due_slot(
+    *,
+    last_sync_at: datetime | None,
+    refresh_minutes: int | None,
+    refresh_cron: str | None,
+    default_minutes: int,
+    now: datetime,
+) -> datetime | None:
+    """The slot a provider is due for at ``now``, or None when it is not due.
+
+    Cron: due when the first fire time after the last sync has passed; the slot is the latest
+    fire time up to now. Interval: due ``minutes`` after the last sync; the slot is that time
+    plus whole intervals, so a failed sync that leaves ``last_sync_at`` alone is retried once
+    per interval, not on every tick. Never synced: due now, slot = the current period.
+    """
+    if refresh_cron:
+        if last_sync_at is not None and _next_fire(refresh_cron, last_sync_at) > now:
+            return None
+        return _prev_fire(refresh_cron, now)
+    step = timedelta(minutes=refresh_minutes or default_minutes)
+    if last_sync_at is None:
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return epoch + ((now - epoch) // step) * step
+    first = last_sync_at + step
+    if first > now:
+        return None
+    return first + ((now - first) // step) * step
+
+
+def next_run(
+    *,
+    last_sync_at: datetime | None,
+    refresh_minutes: int | None,
+    refresh_cron: str | None,
+    default_minutes: int,
+    now: datetime,
+) -> datetime:
+    """When the provider is next due (``now`` when it already is); for display."""
+    if last_sync_at is None:
+        return now
+    if refresh_cron:
+        return max(now, _next_fire(refresh_cron, last_sync_at))
+    return max(now, last_sync_at + timedelta(minutes=refresh_minutes or default_minutes))
+
+
+def valid_cron(expr: str) -> bool:
+    return bool(croniter.is_valid(expr))
+
+
+def _next_fire(expr: str, after: datetime) -> datetime:
+    return croniter(expr, after.astimezone(UTC)).get_next(datetime)
+
+
+def _prev_fire(expr: str, at: datetime) -> datetime:
+    # croniter's get_prev is strict; nudge forward so a fire time exactly at ``at`` counts.
+    return croniter(expr, at.astimezone(UTC) + timedelta(microseconds=1)).get_prev(datetime)
+
+
+def lock_key(provider_id: int, slot: datetime) -> str:
+    return f"{LOCK_PREFIX}sync:{provider_id}:{slot.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+
+async def find_due(*, session: AsyncSession, default_minutes: int, now: datetime) -> list[Due]:
+    rows = await session.execute(
+        select(Provider.id, Provider.last_sync_at, Provider.refresh_minutes, Provider.refresh_cron)
+        .where(Provider.enabled.is_(True))
+        .order_by(Provider.priority, Provider.id)
+    )
+    due: list[Due] = []
+    for provider_id, last, minutes, cron in rows:
+        if cron and not valid_cron(cron):
+            log.warning(
+                "provider %s: invalid refresh_cron %r; using its interval", provider_id, cron
+            )
+            cron = None
+        slot = due_slot(
+            last_sync_at=last,
+            refresh_minutes=minutes,
+            refresh_cron=cron,
+            default_minutes=default_minutes,
+            now=now,
+        )
+        if slot is not None:
+            due.append(Due(provider_id, slot))
+    return due
+
+
+async def claim(*, session: AsyncSession, due: list[Due], owner: str) -> list[Due]:
+    """Insert every slot lock in one statement; return those this caller won."""
+    if not due:
+        return []
+    by_key = {lock_key(d.provider_id, d.slot): d for d in due}
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    stmt = (
+        insert(Setting)
+        .values(
+            [
+                {"key": k, "value": {"owner": owner, "slot": d.slot.isoformat()}, "updated_at": now}
+                for k, d in by_key.items()
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=[Setting.key])
+        .returning(Setting.key)
+    )
+    won = set((await session.scalars(stmt)).all())
+    return [d for k, d in by_key.items() if k in won]
+
+
+async def prune_locks(*, session: AsyncSession, older_than: datetime) -> int:
+    res = await session.execute(
+        delete(Setting).where(Setting.key.startswith(LOCK_PREFIX), Setting.updated_at < older_than)
+    )
+    return int(getattr(res, "rowcount", 0) or 0)
+
+
+class Scheduler:
+    """Ticks every ``tick_seconds``: finds due providers, claims their slots, submits ``sync`` jobs."""
+
+    def __init__(self, runtime: JobRuntime, *, tick_seconds: float | None = None) -> None:
+        self.runtime = runtime
+        self.tick_seconds = tick_seconds or job_settings(runtime.settings).schedule_tick_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._last_prune: datetime | None = None
+
+    async def tick(self, now: datetime | None = None) -> list[Job]:
+        now = now or utcnow()
+        default = self.runtime.settings.sync.default_interval_minutes
+        async with session_scope(self.runtime.session_factory) as session:
+            # Jobs without a resource are never swept by ``create``; this frees the rest.
+            await records.fail_interrupted(
+                session=session,
+                older_than=self.runtime.stale_after,
+                queued_older_than=self.runtime.queued_timeout,
+            )
+            due = await find_due(session=session, default_minutes=default, now=now)
+            if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:
+                self._last_prune = now
+                await prune_locks(session=session, older_than=now - LOCK_RETENTION)
+        if not due:
+            return []
+        # Committed on its own, before any submit, so other schedulers see the claims at once.
+        async with session_scope(self.runtime.session_factory) as session:
+            won = await claim(session=session, due=due, owner=self.runtime.worker_name)
+        jobs: list[Job] = []
+        for d in won:
+            try:
+                jobs.append(
+                    await self.runtime.submit(
+                        "sync", {"provider_id": d.provider_id}, trigger="schedule"
+                    )
+                )
+            except Conflict:
+                log.debug(
+                    "provider %s already has an active sync; slot %s skipped", d.provider_id, d.slot
+                )
+        return jobs
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                jobs = await self.tick()
+                if jobs:
+                    log.info("scheduled %d sync job(s): %s", len(jobs), [j.id for j in jobs])
+            except Exception:
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(self.tick_seconds)
+
+    def start(self) -> asyncio.Task[None]:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self.run_forever(), name="strmline-scheduler")
+        return self._task
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
