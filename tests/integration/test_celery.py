@@ -149,7 +149,9 @@ async def test_a_sync_runs_end_to_end_on_a_celery_worker(
     from strmline.pipelines import providers as provider_service
 
     async with session_scope(runtime.session_factory) as session:
-        spec = provider_service.ProviderCreate(name="acme", kind="m3u", url=fake_provider.playlist_url("acme"))
+        spec = provider_service.ProviderCreate(
+            name="acme", kind="m3u", url=fake_provider.playlist_url("acme")
+        )
         provider = await provider_service.create(session=session, spec=spec)
     job = await runtime.submit("sync", {"provider_id": provider.id}, trigger="api")
     done = await _until(runtime, job.id, ("succeeded", "failed"))

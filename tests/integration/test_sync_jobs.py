@@ -19,9 +19,13 @@ from strmline.jobs.runtime import JobRuntime
 from strmline.pipelines import providers as provider_service
 
 
-async def test_one_sync_per_provider_at_a_time(fake_provider: FakeProviderServer, session_factory, tmp_path) -> None:
+async def test_one_sync_per_provider_at_a_time(
+    fake_provider: FakeProviderServer, session_factory, tmp_path
+) -> None:
     async with session_scope(session_factory) as s:
-        spec = provider_service.ProviderCreate(name="acme", kind="m3u", url=fake_provider.playlist_url("acme"))
+        spec = provider_service.ProviderCreate(
+            name="acme", kind="m3u", url=fake_provider.playlist_url("acme")
+        )
         pid = (await provider_service.create(session=s, spec=spec)).id
     fake_provider.faults.set("slow", account="acme", delay=0.2, chunk_size=512)
     settings = Settings(data_dir=tmp_path)
@@ -41,14 +45,29 @@ async def test_one_sync_per_provider_at_a_time(fake_provider: FakeProviderServer
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "strmline", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "strmline", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
 def test_cli_provider_sync_channels_jobs(fake_provider: FakeProviderServer, tmp_path: Path) -> None:
     env = dict(os.environ, STRMLINE_DATA_DIR=str(tmp_path), NO_COLOR="1")
     env.pop("STRMLINE_DATABASE_URL", None)
-    assert cli("provider", "add", "--name", "acme", "--m3u", fake_provider.playlist_url("acme"), env=env).returncode == 0
+    assert (
+        cli(
+            "provider",
+            "add",
+            "--name",
+            "acme",
+            "--m3u",
+            fake_provider.playlist_url("acme"),
+            env=env,
+        ).returncode
+        == 0
+    )
     added = cli(
         "provider", "add", "--name", "globex", "--xtream", fake_provider.url,
         "--username", "globex", "--password", "hunter2", "--json", env=env,
@@ -69,17 +88,31 @@ def test_cli_provider_sync_channels_jobs(fake_provider: FakeProviderServer, tmp_
     again = [json.loads(line) for line in cli("sync", "--json", env=env).stdout.splitlines()]
     assert [r["status"] for r in again] == ["unchanged", "unchanged"]
 
-    channels = [json.loads(line) for line in cli("channels", "--json", "--search", "amc", env=env).stdout.splitlines()]
+    channels = [
+        json.loads(line)
+        for line in cli("channels", "--json", "--search", "amc", env=env).stdout.splitlines()
+    ]
     assert channels and channels[0]["name"] == "AMC"
     providers = {s["provider"] for s in channels[0]["streams"]}
     assert providers == {"acme", "globex"}
     ranks = [s["rank"] for s in channels[0]["streams"]]
     assert ranks == sorted(ranks)
-    assert {"id", "provider", "name", "url", "quality", "score", "rank", "active", "merge_method", "merge_confidence"} <= set(
-        channels[0]["streams"][0]
-    )
+    assert {
+        "id",
+        "provider",
+        "name",
+        "url",
+        "quality",
+        "score",
+        "rank",
+        "active",
+        "merge_method",
+        "merge_confidence",
+    } <= set(channels[0]["streams"][0])
 
-    listed = [json.loads(line) for line in cli("provider", "list", "--json", env=env).stdout.splitlines()]
+    listed = [
+        json.loads(line) for line in cli("provider", "list", "--json", env=env).stdout.splitlines()
+    ]
     assert all("hunter2" not in json.dumps(p) for p in listed)
 
     fake_provider.faults.set("http_503", account="acme")
@@ -91,5 +124,9 @@ def test_cli_provider_sync_channels_jobs(fake_provider: FakeProviderServer, tmp_
     jobs = [json.loads(line) for line in cli("jobs", "--json", env=env).stdout.splitlines()]
     assert len(jobs) == 5 and jobs[0]["state"] == "failed"
 
-    wrong = cli("provider", "add", "--name", "x", "--xtream", fake_provider.url, "--username", "u", env=env)
-    assert wrong.returncode == 1 and "--password" in wrong.stderr and "Traceback" not in wrong.stderr
+    wrong = cli(
+        "provider", "add", "--name", "x", "--xtream", fake_provider.url, "--username", "u", env=env
+    )
+    assert (
+        wrong.returncode == 1 and "--password" in wrong.stderr and "Traceback" not in wrong.stderr
+    )

@@ -26,8 +26,12 @@ FIELDS = (
 
 
 def sync(
-    provider: str | None = typer.Option(None, "--provider", "-p", help="Provider id or name (default: all enabled)."),
-    force: bool = typer.Option(False, "--force", help="Accept a list much shorter than the last good one."),
+    provider: str | None = typer.Option(
+        None, "--provider", "-p", help="Provider id or name (default: all enabled)."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Accept a list much shorter than the last good one."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per provider."),
 ) -> None:
     """Sync providers now. Exits non-zero when any provider failed or was refused."""
@@ -43,7 +47,9 @@ async def _sync(ref: str | None, force: bool, as_json: bool) -> list[dict[str, A
             if ref is not None:
                 targets = [await provider_service.get_by_ref(session=session, ref=ref)]
             else:
-                targets = [p for p, _ in await provider_service.list_all(session=session) if p.enabled]
+                targets = [
+                    p for p, _ in await provider_service.list_all(session=session) if p.enabled
+                ]
         if not targets:
             raise ConfigError("no enabled providers: add one with `strmline provider add`")
         results = []
@@ -53,18 +59,28 @@ async def _sync(ref: str | None, force: bool, as_json: bool) -> list[dict[str, A
     return results
 
 
-async def _one(runtime: JobRuntime, provider_id: int, name: str, force: bool, as_json: bool) -> dict[str, Any]:
+async def _one(
+    runtime: JobRuntime, provider_id: int, name: str, force: bool, as_json: bool
+) -> dict[str, Any]:
     with progress_bar(enabled=not as_json) as bar:
         task = bar.add_task(f"{name}: starting", total=None)
 
         def hook(progress: int, total: int | None, message: str | None) -> None:
-            bar.update(task, completed=progress, total=total, description=f"{name}: {message or ''}"[:100])
+            bar.update(
+                task, completed=progress, total=total, description=f"{name}: {message or ''}"[:100]
+            )
 
         try:
-            job = await runtime.run_inline("sync", {"provider_id": provider_id, "force": force}, report_hook=hook)
+            job = await runtime.run_inline(
+                "sync", {"provider_id": provider_id, "force": force}, report_hook=hook
+            )
         except Conflict as exc:
             job_id = exc.details.get("job_id") if isinstance(exc.details, dict) else None
-            result = {"provider": name, "status": "failed", "message": f"a sync of {name} is already running (job {job_id})"}
+            result = {
+                "provider": name,
+                "status": "failed",
+                "message": f"a sync of {name} is already running (job {job_id})",
+            }
             return _emit(result, as_json)
     result = dict(job.result or {})
     result.setdefault("provider", name)
@@ -75,11 +91,18 @@ async def _one(runtime: JobRuntime, provider_id: int, name: str, force: bool, as
 
 
 def _emit(result: dict[str, Any], as_json: bool) -> dict[str, Any]:
-    row = {key: result.get(key, 0 if key not in ("provider", "status", "message") else "") for key in FIELDS}
+    row = {
+        key: result.get(key, 0 if key not in ("provider", "status", "message") else "")
+        for key in FIELDS
+    }
     if as_json:
         print_json(row)
     else:
-        colour = {"ok": "green", "unchanged": "cyan", "refused": "yellow"}.get(str(row["status"]), "red")
+        colour = {"ok": "green", "unchanged": "cyan", "refused": "yellow"}.get(
+            str(row["status"]), "red"
+        )
         line = f"[{colour}]{row['status']:>9}[/] {row['provider']}: {row['message']} ({row['seconds']} s)"
-        (console if row["status"] in ("ok", "unchanged") else console_err).print(line, soft_wrap=True)
+        (console if row["status"] in ("ok", "unchanged") else console_err).print(
+            line, soft_wrap=True
+        )
     return row

@@ -14,13 +14,13 @@ import asyncio
 import contextlib
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.base import utcnow
@@ -30,6 +30,7 @@ from strmline.matching.matcher import ChannelIndex
 from strmline.matching.names import ParsedName, Quality, normalize, parse_name
 from strmline.matching.rules import MergeRule as Rule
 from strmline.pipelines import recompute
+from strmline.pipelines.bulk import insert_rows
 from strmline.pipelines.context import PipelineContext
 from strmline.providers.base import FetchResult, LiveItem
 from strmline.providers.http import make_client
@@ -308,29 +309,12 @@ async def _write(
 
     await ctx.report(len(items) // 2, len(items), "writing streams")
     if new_items:
-        inserts = []
-        for item, digest in new_items:
-            channel_id, method, confidence, reason = assignments[item.key]
-            affected.add(channel_id)
-            values = _stream_values(item, digest, parse_name(item.name), now, keep_quality=False)
-            values.update(
-                provider_id=provider.id,
-                provider_key=item.key,
-                channel_id=channel_id,
-                merge_method=method,
-                merge_confidence=confidence,
-                merge_reason=reason,
-                status="unknown",
-                active=True,
-                consecutive_failures=0,
-                rank=0,
-                manual_override=False,
-                created_at=now,
-            )
-            inserts.append(values)
-        for chunk in _chunks(inserts, batch):
-            await session.execute(insert(STREAMS), chunk)
-        result.streams_added = len(inserts)
+        result.streams_added = await insert_rows(
+            session,
+            STREAMS,
+            _new_stream_rows(provider.id, new_items, assignments, affected, now),
+            batch=batch,
+        )
 
     if updates:
         # executemany needs one shape per statement: re-matched rows also move channel.
@@ -361,6 +345,53 @@ async def _write(
 
     await ctx.report(int(len(items) * 0.9), len(items), "ranking streams")
     await recompute.channels(session, affected, batch=batch)
+
+
+def _new_stream_rows(
+    provider_id: int,
+    new_items: list[tuple[LiveItem, str]],
+    assignments: dict[str, tuple[int, str, int, str]],
+    affected: set[int],
+    now: datetime,
+) -> Iterator[dict[str, Any]]:
+    """Rows for new streams, generated lazily, in channel and quality order with ranks set.
+
+    Inserting in rank order with the rank already filled in means the set-based re-rank that
+    follows finds nothing to change on a first sync (every UPDATE on a wide table is costly);
+    where old streams share the channel, the re-rank corrects the numbers.
+    """
+    qualities = {item.key: parse_name(item.name).quality for item, _ in new_items}
+    order = sorted(
+        range(len(new_items)),
+        key=lambda i: (
+            assignments[new_items[i][0].key][0],
+            -qualities[new_items[i][0].key].score,
+            i,
+        ),
+    )
+    rank, last_channel = 0, None
+    for i in order:
+        item, digest = new_items[i]
+        channel_id, method, confidence, reason = assignments[item.key]
+        affected.add(channel_id)
+        rank = rank + 1 if channel_id == last_channel else 1
+        last_channel = channel_id
+        values = _stream_values(item, digest, parse_name(item.name), now, keep_quality=False)
+        values.update(
+            provider_id=provider_id,
+            provider_key=item.key,
+            channel_id=channel_id,
+            merge_method=method,
+            merge_confidence=confidence,
+            merge_reason=reason,
+            status="unknown",
+            active=True,
+            consecutive_failures=0,
+            rank=rank,
+            manual_override=False,
+            created_at=now,
+        )
+        yield values
 
 
 def _stream_values(
@@ -498,8 +529,7 @@ async def _match(
         for ref, new_id in zip(refs, new_ids, strict=True):
             ids[ref] = new_id
             rows.append(pending[ref] | {"id": new_id})
-        for chunk in _chunks(rows, ctx.settings.sync.batch_size):
-            await session.execute(insert(CHANNELS), chunk)
+        await insert_rows(session, CHANNELS, rows, batch=ctx.settings.sync.batch_size)
     out: dict[str, tuple[int, str, int, str]] = {}
     for key, (ref, method, confidence, reason) in raw.items():
         channel_id = ids[ref] if isinstance(ref, tuple) else int(ref)
@@ -534,6 +564,8 @@ async def _finish(
     ctx: PipelineContext, provider: Provider, result: SyncResult, started: float, *, good: bool
 ) -> SyncResult:
     result.seconds = round(time.monotonic() - started, 3)
+    # The name cache holds one parsed name per entry seen; a long-lived server gives it back.
+    parse_name.cache_clear()
     values: dict[str, Any] = {
         "last_sync_at": utcnow(),
         "last_sync_status": result.status,
