@@ -8,7 +8,7 @@ import typer
 
 from strmline.cli.common import console, console_err, open_db, print_json, progress_bar, run
 from strmline.config import get_settings
-from strmline.errors import Conflict, ConfigError
+from strmline.errors import ConfigError, Conflict
 from strmline.jobs.runtime import JobRuntime
 from strmline.pipelines import providers as provider_service
 
