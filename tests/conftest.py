@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from strmline.db.engine import create_engine, make_session_factory
+from strmline.db.migrate import upgrade
+from tests.dbutil import PG_ENV, postgres_admin_url, sqlite_url, throwaway_postgres, truncate_all
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -24,3 +30,43 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+# Database fixtures: every DB test runs on SQLite, and on PostgreSQL when configured.
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def migrated_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """One migrated database per backend for the whole run."""
+    if request.param == "postgres":
+        if not postgres_admin_url():
+            pytest.skip(f"{PG_ENV} not set: PostgreSQL tests skipped")
+        async with throwaway_postgres() as url:
+            engine = create_engine(url)
+            await upgrade(engine)
+            await engine.dispose()
+            yield url
+    else:
+        url = sqlite_url(tmp_path_factory.mktemp("db") / "test.db")
+        engine = create_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
+        yield url
+
+
+@pytest.fixture
+async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(migrated_url)
+    await truncate_all(eng)
+    try:
+        yield eng
+    finally:
+        await eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_session_factory(engine)

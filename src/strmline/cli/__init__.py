@@ -13,6 +13,7 @@ from strmline.cli import db as db_cli
 from strmline.cli import jobs as jobs_cli
 from strmline.cli import process as process_cli
 from strmline.cli import providers as providers_cli
+from strmline.cli import server as server_cli
 from strmline.cli import sync as sync_cli
 from strmline.cli.common import console_err
 from strmline.errors import StrmlineError
@@ -24,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("serve")(server_cli.serve)
 app.command("process")(process_cli.process)
 app.add_typer(providers_cli.app, name="provider")
 app.command("sync")(sync_cli.sync)
@@ -31,6 +33,7 @@ app.command("channels")(channels_cli.channels)
 app.command("jobs")(jobs_cli.jobs)
 app.command("worker")(jobs_cli.worker)
 app.command("beat")(jobs_cli.beat)
+app.add_typer(server_cli.user_app, name="user")
 app.add_typer(db_cli.app, name="db")
 
 

@@ -212,6 +212,10 @@ class Scheduler:
                 log.exception("scheduler tick failed")
             await asyncio.sleep(self.tick_seconds)
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def start(self) -> asyncio.Task[None]:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self.run_forever(), name="strmline-scheduler")

@@ -1,0 +1,129 @@
+"""First-run setup, login, token refresh, logout, password change and the API token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from strmline.api.deps import CurrentUser, SessionDep, SettingsDep
+from strmline.api.errors import ApiError
+from strmline.api.security import decode, issue_tokens
+from strmline.db.base import utcnow
+from strmline.db.models import User
+from strmline.errors import Conflict
+from strmline.pipelines import users as user_service
+
+router = APIRouter(tags=["auth"])
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str
+
+
+class PasswordChange(BaseModel):
+    current_password: str
+    new_password: str = Field(min_length=user_service.MIN_PASSWORD, max_length=200)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class UserRead(BaseModel):
+    id: int
+    username: str
+    role: str
+    is_active: bool
+
+
+class ApiToken(BaseModel):
+    api_token: str
+
+
+def user_read(user: User) -> UserRead:
+    return UserRead(id=user.id, username=user.username, role=user.role, is_active=user.is_active)
+
+
+@router.get("/api/setup", summary="Whether first-run setup is still needed")
+async def setup_state(session: SessionDep) -> dict[str, bool]:
+    return {"needs_setup": await user_service.count(session=session) == 0}
+
+
+@router.post(
+    "/api/setup", status_code=201, summary="Create the first admin (only while no user exists)"
+)
+async def setup(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenPair:
+    if await user_service.count(session=session) > 0:
+        raise Conflict("setup is already done: log in instead")
+    user = await user_service.create(
+        session=session, username=body.username, password=body.password, role="admin"
+    )
+    return TokenPair(**issue_tokens(user, settings.get_secret_key()))
+
+
+@router.post("/api/auth/login", summary="Exchange username and password for tokens")
+async def login(
+    body: Credentials, request: Request, session: SessionDep, settings: SettingsDep
+) -> TokenPair:
+    client = request.client.host if request.client else "unknown"
+    wait = await request.app.state.login_limiter.hit(client)
+    if wait is not None:
+        raise ApiError(
+            429, "too_many_attempts", f"too many login attempts; try again in {int(wait) + 1} s"
+        )
+    user = await user_service.authenticate(
+        session=session, username=body.username, password=body.password
+    )
+    if user is None:
+        raise ApiError(401, "invalid_credentials", "wrong username or password")
+    user.last_login_at = utcnow()
+    return TokenPair(**issue_tokens(user, settings.get_secret_key()))
+
+
+@router.post("/api/auth/refresh", summary="A new token pair from a refresh token")
+async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenPair:
+    user_id, version = decode(body.refresh_token, settings.get_secret_key(), "refresh")
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active or user.token_version != version:
+        raise ApiError(401, "invalid_token", "the refresh token is no longer valid; log in again")
+    return TokenPair(**issue_tokens(user, settings.get_secret_key()))
+
+
+@router.post("/api/auth/logout", status_code=204, summary="Invalidate every token of this user")
+async def logout(user: CurrentUser) -> None:
+    user.token_version += 1
+
+
+@router.get("/api/auth/me", summary="The logged-in user")
+async def me(user: CurrentUser) -> UserRead:
+    return user_read(user)
+
+
+@router.post("/api/auth/password", summary="Change your password (logs out other sessions)")
+async def change_password(
+    body: PasswordChange, user: CurrentUser, settings: SettingsDep
+) -> TokenPair:
+    if not user_service.verify_password(user.password_hash, body.current_password):
+        raise ApiError(403, "wrong_password", "the current password is wrong")
+    user.password_hash = user_service.hash_password(body.new_password)
+    user.token_version += 1
+    return TokenPair(**issue_tokens(user, settings.get_secret_key()))
+
+
+@router.get("/api/auth/api-token", summary="Your API token for playlist, guide and tuner URLs")
+async def get_api_token(user: CurrentUser) -> ApiToken:
+    return ApiToken(api_token=user.api_token)
+
+
+@router.post("/api/auth/api-token", summary="Rotate your API token (old URLs stop working)")
+async def rotate_api_token(user: CurrentUser) -> ApiToken:
+    user.api_token = user_service.new_api_token()
+    return ApiToken(api_token=user.api_token)
