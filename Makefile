@@ -2,8 +2,15 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+# The web UI is built into the Python package; rebuilt when its sources change.
+WEB_STAMP := src/strmline/web/index.html
+WEB_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	$(wildcard frontend/index.html frontend/package.json frontend/package-lock.json frontend/vite.config.* frontend/tsconfig*.json)
+
+.PHONY: run test lint format bench web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +24,20 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-run: $(VENV)/.installed
-	$(BIN)/strmline db upgrade
-	$(BIN)/strmline --help
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
 
-test: $(VENV)/.dev-installed
+$(WEB_STAMP): frontend/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd frontend && npm run build
+	touch $@
+
+web: $(WEB_STAMP)
+
+run: $(VENV)/.installed $(WEB_STAMP)
+	$(BIN)/strmline db upgrade
+	$(BIN)/strmline serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev-installed $(WEB_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest
@@ -38,6 +54,7 @@ format: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/parse_match.py
+	$(BIN)/python bench/sync.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules
