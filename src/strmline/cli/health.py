@@ -1,0 +1,72 @@
+"""``strmline health``: check streams now and store the results (the nightly run, on demand)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from strmline.cli.common import console, open_db, print_json, progress_bar, run
+from strmline.config import get_settings
+from strmline.errors import Conflict, StrmlineError
+from strmline.jobs.runtime import JobRuntime
+from strmline.pipelines import providers as provider_service
+
+FIELDS = ("checked", "ok", "slow", "failed", "skipped", "reactivated", "deactivated", "seconds")
+
+
+def health(
+    provider: str | None = typer.Option(
+        None, "--provider", "-p", help="Provider id or name (default: every enabled provider)."
+    ),
+    channel: int | None = typer.Option(
+        None, "--channel", "-c", help="Only this channel's streams."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as one JSON object."),
+) -> None:
+    """Check streams: video or not, how fast; deactivate dead ones, reactivate recovered ones."""
+    result = run(_health(provider, channel, as_json))
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            f"checked {result['checked']}: [green]{result['ok']} ok[/], {result['slow']} slow, "
+            f"[red]{result['failed']} failed[/]; {result['deactivated']} deactivated, "
+            f"{result['reactivated']} reactivated"
+            + (f", {result['skipped']} skipped (provider busy)" if result["skipped"] else "")
+            + f" ({result['seconds']} s)",
+            soft_wrap=True,
+        )
+
+
+async def _health(ref: str | None, channel: int | None, as_json: bool) -> dict[str, Any]:
+    settings = get_settings()
+    args: dict[str, Any] = {}
+    async with open_db() as factory:
+        if ref is not None:
+            async with factory() as session:
+                args["provider_id"] = (
+                    await provider_service.get_by_ref(session=session, ref=ref)
+                ).id
+        if channel is not None:
+            args["channel_id"] = channel
+        async with JobRuntime(settings, session_factory=factory) as runtime:
+            with progress_bar(enabled=not as_json) as bar:
+                task = bar.add_task("health: starting", total=None)
+
+                def hook(progress: int, total: int | None, message: str | None) -> None:
+                    bar.update(
+                        task,
+                        completed=progress,
+                        total=total,
+                        description=f"health: {message or ''}",
+                    )
+
+                try:
+                    job = await runtime.run_inline("health", args, report_hook=hook)
+                except Conflict as exc:
+                    raise StrmlineError("a health check is already running") from exc
+    if job.state != "succeeded":
+        raise StrmlineError(f"health check {job.state}: {job.error or ''}".rstrip(": "))
+    values = dict(job.result or {})
+    return {key: values.get(key, 0) for key in FIELDS}
