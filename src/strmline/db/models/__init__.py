@@ -3,7 +3,7 @@
 from strmline.db.base import Base
 from strmline.db.models.accounts import Favorite, User, ViewingSession
 from strmline.db.models.catalog import Channel, MergeRule, Provider, Stream
-from strmline.db.models.epg import EpgChannel, EpgProgramme, EpgSource
+from strmline.db.models.epg import EpgChannel, EpgProgramme, EpgProgrammeStaging, EpgSource
 from strmline.db.models.system import Job, Setting
 from strmline.db.models.vod import (
     VodEpisode,
@@ -19,6 +19,7 @@ __all__ = [
     "Channel",
     "EpgChannel",
     "EpgProgramme",
+    "EpgProgrammeStaging",
     "EpgSource",
     "Favorite",
     "Job",

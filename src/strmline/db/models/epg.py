@@ -66,3 +66,30 @@ class EpgProgramme(Base):
     icon: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[str | None] = mapped_column(String(50))
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class EpgProgrammeStaging(Base):
+    """Programmes of an import in progress, keyed by source and guide channel id (text).
+
+    An import streams into this table in many small transactions; one short transaction then
+    swaps a source's programmes from here into ``epg_programmes``, so readers never see half a
+    guide and a failed import leaves the previous one in place.
+    """
+
+    __tablename__ = "epg_programme_staging"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("epg_sources.id", ondelete="CASCADE"), index=True
+    )
+    xmltv_id: Mapped[str] = mapped_column(String(200))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    stop: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(Text)
+    sub_title: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[str] | None] = mapped_column(JSONType)
+    episode_num: Mapped[str | None] = mapped_column(String(100))
+    episode_onscreen: Mapped[str | None] = mapped_column(String(100))
+    icon: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[str | None] = mapped_column(String(50))

@@ -1,0 +1,189 @@
+"""The TV guide: sources (admin), now/next and the guide grid (any user), matching fixes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep, SettingsDep
+from strmline.api.errors import ApiError
+from strmline.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from strmline.db.base import utcnow
+from strmline.db.models import EpgSource
+from strmline.pipelines import epg_guide, epg_match
+from strmline.pipelines import epg_sources as source_service
+
+router = APIRouter(tags=["epg"])
+
+MAX_NOW_CHANNELS = 1000
+
+
+class EpgSourceRead(BaseModel):
+    id: int
+    name: str
+    kind: str
+    url: str
+    provider_id: int | None
+    offset_minutes: int
+    enabled: bool
+    auto: bool
+    priority: int
+    last_import_at: datetime | None
+    last_status: str | None
+    last_message: str | None
+    channel_count: int
+    programme_count: int
+
+
+class EpgSourceCreate(BaseModel):
+    url: str = Field(min_length=1, max_length=4000, description="http(s) URL or a file path")
+    name: str | None = Field(None, max_length=200)
+    offset_minutes: int = Field(0, ge=-24 * 60, le=24 * 60)
+    priority: int = 0
+    enabled: bool = True
+
+
+class EpgSourceUpdate(BaseModel):
+    url: str | None = Field(None, min_length=1, max_length=4000)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    offset_minutes: int | None = Field(None, ge=-24 * 60, le=24 * 60)
+    priority: int | None = None
+    enabled: bool | None = None
+
+
+class ChannelEpgUpdate(BaseModel):
+    epg_channel_id: int | None = Field(description="guide channel to pin; null: match again")
+
+
+def _read(source: EpgSource) -> EpgSourceRead:
+    return EpgSourceRead.model_validate(source, from_attributes=True)
+
+
+@router.get("/api/epg/sources", summary="Guide sources")
+async def list_sources(session: SessionDep, user: CurrentUser) -> list[EpgSourceRead]:
+    return [_read(s) for s in await source_service.list_all(session=session)]
+
+
+@router.post("/api/epg/sources", status_code=201, summary="Add a guide source")
+async def create_source(
+    body: EpgSourceCreate, session: SessionDep, user: AdminUser
+) -> EpgSourceRead:
+    source = await source_service.create(session=session, **body.model_dump())
+    return _read(source)
+
+
+@router.patch("/api/epg/sources/{source_id}", summary="Change a guide source")
+async def update_source(
+    source_id: int, body: EpgSourceUpdate, session: SessionDep, user: AdminUser
+) -> EpgSourceRead:
+    source = await source_service.get(session=session, source_id=source_id)
+    changes = body.model_dump(exclude_unset=True)
+    if any(v is None for v in changes.values()):
+        raise ApiError(422, "validation_error", "fields cannot be set to null")
+    return _read(await source_service.update(session=session, source=source, changes=changes))
+
+
+@router.delete("/api/epg/sources/{source_id}", status_code=204, summary="Remove a guide source")
+async def delete_source(source_id: int, session: SessionDep, user: AdminUser) -> Response:
+    source = await source_service.get(session=session, source_id=source_id)
+    await source_service.delete_source(session=session, source=source)
+    return Response(status_code=204)
+
+
+@router.post("/api/epg/sources/{source_id}/refresh", status_code=202, summary="Import a source now")
+async def refresh_source(
+    source_id: int, session: SessionDep, runtime: RuntimeDep, user: AdminUser
+) -> dict[str, int]:
+    await source_service.get(session=session, source_id=source_id)
+    await session.commit()  # the job reads the source in its own session
+    job = await runtime.submit("epg_import", {"source_id": source_id, "force": True})
+    return {"job_id": job.id}
+
+
+def _ids(raw: str | None) -> list[int] | None:
+    if raw is None:
+        return None
+    try:
+        ids = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise ApiError(422, "validation_error", "channels: comma-separated ids") from None
+    if len(ids) > MAX_NOW_CHANNELS:
+        raise ApiError(422, "validation_error", f"at most {MAX_NOW_CHANNELS} channels at once")
+    return list(dict.fromkeys(ids))
+
+
+@router.get("/api/epg/now", summary="What is on now and next")
+async def now_next(
+    session: SessionDep,
+    user: CurrentUser,
+    channels: Annotated[
+        str | None, Query(description="comma-separated channel ids; default: all with a guide")
+    ] = None,
+    at: Annotated[datetime | None, Query(description="instead of now (ISO 8601)")] = None,
+) -> dict[str, Any]:
+    ids = _ids(channels)
+    if ids is not None and not ids:
+        return {"items": []}
+    when = at or utcnow()
+    rows = await epg_guide.now_next(session, now=when, channel_ids=ids)
+    return {"at": when, "items": [r.as_dict() for r in rows[:MAX_NOW_CHANNELS]]}
+
+
+@router.get("/api/epg/guide", summary="Programmes of a page of channels in a time window")
+async def guide(
+    session: SessionDep,
+    user: CurrentUser,
+    start: Annotated[datetime | None, Query(description="default: now")] = None,
+    end: Annotated[datetime | None, Query(description="default: start + 3 h; at most 48 h")] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> dict[str, Any]:
+    begin = start or utcnow()
+    begin, finish = epg_guide.clamp_window(begin, end or begin + timedelta(hours=3))
+    after = decode_cursor(cursor, int)
+    items, last = await epg_guide.guide_page(
+        session, start=begin, end=finish, after_id=after[0] if after else None, limit=limit
+    )
+    return {
+        "start": begin,
+        "end": finish,
+        "items": items,
+        "next_cursor": encode_cursor(last) if last is not None else None,
+    }
+
+
+@router.get("/api/epg/unmatched", summary="Channels without a guide, with suggestions")
+async def unmatched(
+    session: SessionDep, user: CurrentUser, cursor: CursorQuery = None, limit: LimitQuery = 50
+) -> dict[str, Any]:
+    after = decode_cursor(cursor, int)
+    items, last = await epg_guide.unmatched_page(
+        session, after_id=after[0] if after else None, limit=limit
+    )
+    return {"items": items, "next_cursor": encode_cursor(last) if last is not None else None}
+
+
+@router.put("/api/channels/{channel_id}/epg", summary="Pin a channel's guide (or unpin: null)")
+async def set_channel_epg(
+    channel_id: int,
+    body: ChannelEpgUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AdminUser,
+) -> dict[str, Any]:
+    channel = await epg_match.assign(
+        session=session,
+        channel_id=channel_id,
+        epg_channel_id=body.epg_channel_id,
+        threshold=settings.epg.fuzzy_threshold,
+    )
+    return {
+        "channel_id": channel.id,
+        "epg_channel_id": channel.epg_channel_id,
+        "epg_match_method": channel.epg_match_method,
+        "epg_match_confidence": channel.epg_match_confidence,
+        "epg_manual": channel.epg_manual,
+    }

@@ -1,0 +1,178 @@
+"""Guide sources: create, list, update, delete, and the automatic ones providers bring along.
+
+An Xtream provider serves ``xmltv.php``; an M3U provider may name a guide in its header
+(``x-tvg-url``, stored by the sync as ``Provider.epg_url``). Each such provider gets one source
+marked ``auto`` unless ``Provider.auto_epg`` is off. The stored URL is redacted for display; the
+import resolves the real one from the provider, so credentials live in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from strmline.config import Settings
+from strmline.db.models import Channel, EpgChannel, EpgSource, Provider
+from strmline.errors import ConfigError, NotFound
+from strmline.formats.xtream import xmltv_url
+from strmline.providers import epg as epg_fetch
+from strmline.providers.http import redact_url
+
+KINDS = ("url", "file", "xtream", "m3u_header")
+_EDITABLE = frozenset({"name", "url", "offset_minutes", "enabled", "priority"})
+
+
+def kind_for(url: str) -> str:
+    return "url" if epg_fetch.is_remote(url) else "file"
+
+
+async def get(*, session: AsyncSession, source_id: int) -> EpgSource:
+    source = await session.get(EpgSource, source_id)
+    if source is None:
+        raise NotFound(f"no guide source with id {source_id}")
+    return source
+
+
+async def list_all(*, session: AsyncSession) -> list[EpgSource]:
+    rows = await session.execute(
+        select(EpgSource).order_by(EpgSource.priority.desc(), EpgSource.id)
+    )
+    return list(rows.scalars())
+
+
+async def enabled_ids(session: AsyncSession) -> list[int]:
+    rows = await session.execute(
+        select(EpgSource.id)
+        .where(EpgSource.enabled.is_(True))
+        .order_by(EpgSource.priority.desc(), EpgSource.id)
+    )
+    return list(rows.scalars())
+
+
+def _check_url(url: str) -> None:
+    url = url.strip()
+    if not url:
+        raise ConfigError("a guide source needs a URL or a file path")
+    if not epg_fetch.is_remote(url):
+        epg_fetch.local_path(url)  # NotFound now rather than at the first import
+
+
+async def create(
+    *,
+    session: AsyncSession,
+    url: str,
+    name: str | None = None,
+    offset_minutes: int = 0,
+    priority: int = 0,
+    enabled: bool = True,
+) -> EpgSource:
+    _check_url(url)
+    source = EpgSource(
+        name=(name or redact_url(url))[:200],
+        kind=kind_for(url),
+        url=url.strip(),
+        offset_minutes=offset_minutes,
+        priority=priority,
+        enabled=enabled,
+        auto=False,
+        channel_count=0,
+        programme_count=0,
+    )
+    session.add(source)
+    await session.flush()
+    return source
+
+
+async def update(*, session: AsyncSession, source: EpgSource, changes: dict[str, Any]) -> EpgSource:
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise ConfigError(f"cannot change {', '.join(sorted(unknown))}")
+    if "url" in changes:
+        if source.auto:
+            raise ConfigError("the URL of an automatic source comes from its provider")
+        _check_url(changes["url"])
+        source.kind = kind_for(changes["url"])
+        source.content_hash = None  # a new URL is a new guide, whatever its bytes
+    for key, value in changes.items():
+        setattr(source, key, value)
+    await session.flush()
+    return source
+
+
+async def delete_source(*, session: AsyncSession, source: EpgSource) -> None:
+    # Clear the links first: SET NULL would leave method/confidence describing nothing.
+    await _unlink(session, [source.id])
+    await session.delete(source)
+    await session.flush()
+
+
+async def _unlink(session: AsyncSession, source_ids: list[int]) -> None:
+    from sqlalchemy import update
+
+    guide_ids = select(EpgChannel.id).where(EpgChannel.source_id.in_(source_ids))
+    await session.execute(
+        update(Channel)
+        .where(Channel.epg_channel_id.in_(guide_ids))
+        .values(
+            epg_channel_id=None, epg_match_method=None, epg_match_confidence=None, epg_manual=False
+        )
+    )
+
+
+async def ensure_auto_sources(session: AsyncSession, settings: Settings) -> int:
+    """Add a source for each provider offering a guide, drop those no longer offered.
+
+    Returns how many were added. Two statements when nothing changes.
+    """
+    providers = (
+        await session.execute(
+            select(Provider).where(
+                Provider.enabled.is_(True),
+                Provider.auto_epg.is_(True),
+                or_(Provider.kind == "xtream", func.coalesce(Provider.epg_url, "") != ""),
+            )
+        )
+    ).scalars()
+    wanted = {p.id: p for p in providers} if settings.epg.auto_sources else {}
+    existing = {
+        s.provider_id: s
+        for s in (
+            await session.execute(select(EpgSource).where(EpgSource.auto.is_(True)))
+        ).scalars()
+    }
+    stale = [s.id for pid, s in existing.items() if pid not in wanted]
+    if stale:
+        await _unlink(session, stale)
+        await session.execute(delete(EpgSource).where(EpgSource.id.in_(stale)))
+    added = 0
+    for pid, provider in wanted.items():
+        secrets = [s for s in (provider.password, provider.username) if s]
+        if provider.kind == "xtream":
+            kind = "xtream"
+            url = xmltv_url(provider.url, provider.username or "", provider.password or "")
+        else:
+            kind, url = "m3u_header", provider.epg_url or ""
+        shown = redact_url(url, secrets)
+        source = existing.get(pid)
+        if source is None:
+            session.add(
+                EpgSource(
+                    name=f"{provider.name} guide"[:200],
+                    kind=kind,
+                    url=shown,
+                    provider_id=pid,
+                    auto=True,
+                    enabled=True,
+                    offset_minutes=0,
+                    priority=0,
+                    channel_count=0,
+                    programme_count=0,
+                )
+            )
+            added += 1
+        elif source.url != shown or source.kind != kind:
+            source.url, source.kind = shown, kind
+    await session.flush()
+    return added
