@@ -1,0 +1,33 @@
+import { useState } from 'react';
+import { hue, initials } from '@/lib/format';
+
+/**
+ * A lazily loaded logo over the channel's initials: the initials show while the image loads, and
+ * stay when there is no logo or it fails to load.
+ */
+export function ChannelLogo({ name, src, size = 40 }: { name: string; src: string | null | undefined; size?: number }) {
+  const [state, setState] = useState<{ src: string; ok: boolean } | null>(null);
+  const loaded = state !== null && state.src === src && state.ok;
+  const broken = state !== null && state.src === src && !state.ok;
+  return (
+    <span className="logo-box" style={{ width: size, height: size }} aria-hidden="true">
+      {!loaded ? (
+        <span className="logo logo-fallback" style={{ background: `hsl(${hue(name)} 45% 40%)`, fontSize: size * 0.38 }}>
+          {initials(name)}
+        </span>
+      ) : null}
+      {src && !broken ? (
+        <img
+          className={`logo${loaded ? '' : ' logo-loading'}`}
+          src={src}
+          alt=""
+          loading="lazy"
+          decoding="async"
+          referrerPolicy="no-referrer"
+          onLoad={() => setState({ src, ok: true })}
+          onError={() => setState({ src, ok: false })}
+        />
+      ) : null}
+    </span>
+  );
+}

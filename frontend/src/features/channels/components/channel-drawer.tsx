@@ -1,0 +1,268 @@
+import { useState } from 'react';
+import { ChannelLogo } from '@/components/channel-logo';
+import { Dialog } from '@/components/dialog';
+import { ErrorMessage, Loading, StatusBadge } from '@/components/feedback';
+import { useApiToken } from '@/lib/api-token';
+import { timeAgo } from '@/lib/format';
+import {
+  useMergeChannel,
+  useMoveStream,
+  useOrderStreams,
+  usePinStream,
+  useSplitChannel,
+  useUpdateChannel,
+} from '@/features/channels/api/curate';
+import { useChannel } from '@/features/channels/api/get-channel';
+import { ChannelEditForm } from '@/features/channels/components/channel-edit-form';
+import { ChannelPicker } from '@/features/channels/components/channel-picker';
+import { Player } from '@/features/channels/components/player';
+import type { ChannelDetail, ChannelStream } from '@/types/api';
+
+const isHls = (url: string) => /\.m3u8(\?|$)/i.test(url) || /[?&](output|type)=m3u8/i.test(url);
+
+function StreamActions({
+  channel,
+  s,
+  index,
+  onMove,
+}: {
+  channel: ChannelDetail;
+  s: ChannelStream;
+  index: number;
+  onMove: () => void;
+}) {
+  const order = useOrderStreams(channel.id);
+  const pin = usePinStream();
+  const ids = channel.streams.map((x) => x.id);
+  const swap = (to: number) => {
+    const next = [...ids];
+    [next[index], next[to]] = [next[to] as number, next[index] as number];
+    order.mutate(next);
+  };
+  const busy = order.isPending || pin.isPending;
+  return (
+    <div className="row gap-sm wrap">
+      <button type="button" className="btn btn-small" disabled={busy || index === 0} onClick={() => swap(index - 1)} aria-label={`Move ${s.name} up`}>
+        ↑
+      </button>
+      <button
+        type="button"
+        className="btn btn-small"
+        disabled={busy || index === ids.length - 1}
+        onClick={() => swap(index + 1)}
+        aria-label={`Move ${s.name} down`}
+      >
+        ↓
+      </button>
+      <button
+        type="button"
+        className="btn btn-small"
+        disabled={busy}
+        onClick={() => pin.mutate({ streamId: s.id, rank: s.pinned ? null : index + 1 })}
+        aria-pressed={s.pinned}
+      >
+        {s.pinned ? 'Unpin' : 'Pin'}
+      </button>
+      <button type="button" className="btn btn-small" onClick={onMove} aria-label={`Move ${s.name} to another channel`}>
+        Move…
+      </button>
+      <ErrorMessage error={order.error ?? pin.error} />
+    </div>
+  );
+}
+
+function StreamTable({ channel, selected, toggle, onMove }: { channel: ChannelDetail; selected: Set<number>; toggle: (id: number) => void; onMove: (s: ChannelStream) => void }) {
+  return (
+    <ol className="streams" aria-label="Streams, best first">
+      {channel.streams.map((s, i) => (
+        <li key={s.id} className={`stream${s.active ? '' : ' inactive'}`} data-testid="stream">
+          <div className="stream-head">
+            <label className="check">
+              <input type="checkbox" checked={selected.has(s.id)} onChange={() => toggle(s.id)} aria-label={`Select ${s.name} from ${s.provider}`} />
+              <span className="rank">#{i + 1}</span>
+            </label>
+            <strong className="grow break">{s.name}</strong>
+            {s.quality ? <span className="badge badge-neutral">{s.quality}</span> : null}
+            <StatusBadge status={s.active ? s.status : 'inactive'} />
+            {s.pinned ? <span className="badge badge-warn">pinned</span> : null}
+          </div>
+          <div className="small muted">
+            {s.provider} · {s.response_ms != null ? `${s.response_ms} ms` : 'latency unknown'} · checked {timeAgo(s.checked_at)}
+            {s.failure_reason ? <span className="bad-text"> · {s.failure_reason}</span> : null}
+          </div>
+          <div className="small muted">
+            Merged by <strong>{s.merge_method}</strong> ({s.merge_confidence}% confidence){s.merge_reason ? `: ${s.merge_reason}` : ''}
+            {s.manual_override ? ' · moved by hand' : ''}
+          </div>
+          <StreamActions channel={channel} s={s} index={i} onMove={() => onMove(s)} />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function ChannelDrawer({ id, onClose, onOpen }: { id: number | null; onClose: () => void; onOpen: (id: number) => void }) {
+  const channel = useChannel(id);
+  const c = channel.data;
+  return (
+    <Dialog open={id != null} onClose={onClose} title={c?.name ?? 'Channel'} variant="drawer">
+      {channel.isPending ? <Loading /> : null}
+      <ErrorMessage error={channel.error} title="The channel could not be loaded" />
+      {c ? <ChannelPanel key={c.id} c={c} onOpen={onOpen} /> : null}
+    </Dialog>
+  );
+}
+
+function ChannelPanel({ c, onOpen }: { c: ChannelDetail; onOpen: (id: number) => void }) {
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [moving, setMoving] = useState<ChannelStream | null>(null);
+  const [splitName, setSplitName] = useState('');
+  const [playing, setPlaying] = useState(false);
+  const [tab, setTab] = useState<'streams' | 'edit' | 'merge'>('streams');
+  const token = useApiToken(playing);
+  const update = useUpdateChannel(c.id);
+  const move = useMoveStream(c.id);
+  const split = useSplitChannel(c.id);
+  const merge = useMergeChannel(c.id);
+  const toggle = (sid: number) =>
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(sid)) n.delete(sid);
+      else n.add(sid);
+      return n;
+    });
+  const best = c.streams.find((s) => s.active) ?? c.streams[0];
+  const playUrl = token.data ? `${window.location.origin}/play/${c.id}?token=${encodeURIComponent(token.data.api_token)}` : null;
+
+  return (
+    <div className="stack">
+      <div className="row gap">
+        <ChannelLogo name={c.name} src={c.logo} size={56} />
+        <div className="grow">
+          <div className="small muted">
+            {[c.number != null ? `#${c.number}` : null, c.category, c.country, c.region, c.variant].filter(Boolean).join(' · ') || 'no category'}
+          </div>
+          <div className="small muted">
+            {c.active_stream_count} of {c.stream_count} streams working{c.tvg_id ? ` · guide id ${c.tvg_id}` : ''}
+          </div>
+        </div>
+      </div>
+      <div className="row gap wrap">
+        <button type="button" className="btn btn-primary" disabled={!best} onClick={() => setPlaying((p) => !p)} aria-expanded={playing}>
+          {playing ? 'Stop' : 'Play'}
+        </button>
+        <label className="check">
+          <input type="checkbox" checked={c.enabled} disabled={update.isPending} onChange={(e) => update.mutate({ enabled: e.target.checked })} />
+          Enabled (in playlists and the tuner)
+        </label>
+      </div>
+      <ErrorMessage error={update.error} />
+      {playing ? (
+        token.isPending ? <Loading /> : token.error ? <ErrorMessage error={token.error} /> : playUrl && best ? <Player url={playUrl} hls={isHls(best.url)} /> : null
+      ) : null}
+
+      <div className="tabs" role="tablist" aria-label="Channel sections">
+        {(
+          [
+            ['streams', `Streams (${c.streams.length})`],
+            ['edit', 'Edit details'],
+            ['merge', 'Merge'],
+          ] as const
+        ).map(([k, label]) => (
+          <button key={k} type="button" role="tab" aria-selected={tab === k} className={`tab${tab === k ? ' active' : ''}`} onClick={() => setTab(k)}>
+            {label}
+          </button>
+        ))}
+      </div>
+
+      {tab === 'streams' ? (
+        <div className="stack">
+          {c.streams.length === 0 ? <p className="muted">This channel has no streams left. Merge it into another or disable it.</p> : null}
+          <StreamTable channel={c} selected={selected} toggle={toggle} onMove={setMoving} />
+          {moving ? (
+            <div className="card inset stack">
+              <div className="row-between">
+                <strong>Move “{moving.name}” ({moving.provider}) to…</strong>
+                <button type="button" className="btn btn-ghost btn-small" onClick={() => setMoving(null)}>
+                  Cancel
+                </button>
+              </div>
+              <ChannelPicker
+                label="Target channel"
+                excludeId={c.id}
+                actionLabel="Move here"
+                busy={move.isPending}
+                onPick={(target) =>
+                  move.mutate(
+                    { streamId: moving.id, toId: target.id },
+                    {
+                      onSuccess: (r) => {
+                        setMoving(null);
+                        if (!r.from) onOpen(r.to.id);
+                      },
+                    },
+                  )
+                }
+              />
+              <ErrorMessage error={move.error} title="Move failed" />
+            </div>
+          ) : null}
+          {move.isSuccess && !moving ? (
+            <div className="alert alert-ok" role="status">
+              Moved to {move.data.to.name}.{' '}
+              <button type="button" className="btn-link" onClick={() => onOpen(move.data.to.id)}>
+                Open {move.data.to.name}
+              </button>
+            </div>
+          ) : null}
+          {selected.size > 0 ? (
+            <form
+              className="card inset row gap wrap"
+              onSubmit={(e) => {
+                e.preventDefault();
+                split.mutate(
+                  { stream_ids: [...selected], name: splitName.trim() || undefined },
+                  {
+                    onSuccess: () => {
+                      setSelected(new Set());
+                      setSplitName('');
+                    },
+                  },
+                );
+              }}
+            >
+              <div className="field grow">
+                <label htmlFor="split-name">Split {selected.size} selected stream{selected.size > 1 ? 's' : ''} into a new channel named</label>
+                <input id="split-name" value={splitName} onChange={(e) => setSplitName(e.target.value)} placeholder={c.name} />
+              </div>
+              <button type="submit" className="btn" disabled={split.isPending || selected.size === c.streams.length}>
+                Split
+              </button>
+              {selected.size === c.streams.length ? <span className="small muted">Leave at least one stream here.</span> : null}
+            </form>
+          ) : null}
+          <ErrorMessage error={split.error} title="Split failed" />
+          {split.isSuccess ? (
+            <div className="alert alert-ok" role="status">
+              Created {split.data.name}.{' '}
+              <button type="button" className="btn-link" onClick={() => onOpen(split.data.id)}>
+                Open it
+              </button>
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+
+      {tab === 'edit' ? <ChannelEditForm channel={c} /> : null}
+
+      {tab === 'merge' ? (
+        <div className="stack">
+          <p className="small muted">Moves every stream of the other channel into {c.name}; the other channel is removed.</p>
+          <ChannelPicker label="Channel to merge into this one" excludeId={c.id} actionLabel="Merge" busy={merge.isPending} onPick={(o) => merge.mutate(o.id)} />
+          <ErrorMessage error={merge.error} title="Merge failed" />
+          {merge.isSuccess ? <div className="alert alert-ok" role="status">Merged: {c.name} now has {c.stream_count} streams.</div> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}

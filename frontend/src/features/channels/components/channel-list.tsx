@@ -1,0 +1,180 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { ChannelLogo } from '@/components/channel-logo';
+import { formatNumber } from '@/lib/format';
+import type { ChannelSummary } from '@/types/api';
+
+type Props = {
+  items: ChannelSummary[];
+  hasMore: boolean;
+  loadingMore: boolean;
+  loadMore: () => void;
+  onOpen: (id: number) => void;
+  view: 'list' | 'grid';
+};
+
+const ROW = 56;
+const TILE_W = 148;
+const TILE_H = 150;
+
+function health(c: ChannelSummary): { tone: string; label: string } {
+  if (c.stream_count === 0) return { tone: 'neutral', label: 'no streams' };
+  if (c.active_stream_count === 0) return { tone: 'bad', label: 'no working stream' };
+  if (c.active_stream_count < c.stream_count) return { tone: 'warn', label: `${c.active_stream_count}/${c.stream_count} working` };
+  return { tone: 'ok', label: `${c.stream_count} working` };
+}
+
+/**
+ * Channels in a virtualised list or logo grid: only the rows on screen (plus a few) are in the DOM,
+ * and the next page is fetched as the end comes into view. Arrow keys, Page Up/Down, Home and End
+ * move between channels; Enter opens one.
+ */
+export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, view }: Props) {
+  const parentRef = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  const [active, setActive] = useState(0); // the one channel reachable with Tab (roving tabindex)
+  const columns = view === 'grid' ? Math.max(1, Math.floor((width || 800) / TILE_W)) : 1;
+  const rowCount = Math.ceil(items.length / columns) + (hasMore ? 1 : 0);
+
+  const virtualizer = useVirtualizer({
+    count: rowCount,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => (view === 'grid' ? TILE_H : ROW),
+    overscan: 6,
+  });
+  const virtualRows = virtualizer.getVirtualItems();
+  const last = virtualRows[virtualRows.length - 1];
+
+  // Infinite scroll: ask for more when the last rendered row is near the loaded end.
+  useEffect(() => {
+    if (last && hasMore && !loadingMore && last.index >= rowCount - 1 - 10) loadMore();
+  }, [last?.index, hasMore, loadingMore, rowCount, loadMore, last]);
+
+  // Re-measure the grid's columns when the container is resized.
+  useEffect(() => {
+    const el = parentRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    setWidth(el.clientWidth);
+    const ro = new ResizeObserver(() => setWidth((w) => (Math.abs(el.clientWidth - w) > 8 ? el.clientWidth : w)));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  useEffect(() => {
+    virtualizer.measure();
+  }, [columns, view, virtualizer]);
+
+  const firstShown = (virtualRows[0]?.index ?? 0) * columns;
+  const lastShown = ((last?.index ?? 0) + 1) * columns - 1;
+  const tabbable = active >= firstShown && active <= lastShown && active < items.length ? active : Math.min(firstShown, items.length - 1);
+
+  const focusIndex = (index: number) => {
+    const i = Math.max(0, Math.min(items.length - 1, index));
+    virtualizer.scrollToIndex(Math.floor(i / columns), { align: 'auto' });
+    const tryFocus = (n: number) => {
+      const el = parentRef.current?.querySelector<HTMLElement>(`[data-channel-index="${i}"]`);
+      if (el) el.focus({ preventScroll: true });
+      else if (n > 0) requestAnimationFrame(() => tryFocus(n - 1));
+    };
+    requestAnimationFrame(() => tryFocus(5));
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const target = e.target as HTMLElement;
+    const current = Number(target.dataset.channelIndex ?? -1);
+    if (current < 0) return;
+    const perPage = Math.max(1, Math.floor((parentRef.current?.clientHeight ?? 600) / (view === 'grid' ? TILE_H : ROW))) * columns;
+    const moves: Record<string, number> = {
+      ArrowDown: current + columns,
+      ArrowUp: current - columns,
+      ArrowRight: view === 'grid' ? current + 1 : current,
+      ArrowLeft: view === 'grid' ? current - 1 : current,
+      PageDown: current + perPage,
+      PageUp: current - perPage,
+      Home: 0,
+      End: items.length - 1,
+    };
+    const next = moves[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    focusIndex(next);
+  };
+
+  return (
+    <div
+      ref={parentRef}
+      className={`virtual-scroll channel-${view}`}
+      onKeyDown={onKeyDown}
+      role="region"
+      aria-label={`Channels (${view === 'grid' ? 'logo grid' : 'list'}); use the arrow keys to move`}
+      data-testid="channel-scroll"
+    >
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+        {virtualRows.map((vr) => {
+          const start = vr.index * columns;
+          const isLoader = start >= items.length;
+          return (
+            <div
+              key={vr.key}
+              className={view === 'grid' ? 'vrow grid-row' : 'vrow'}
+              data-row
+              style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: vr.size, transform: `translateY(${vr.start}px)` }}
+            >
+              {isLoader ? (
+                <div className="muted small loader-row">{loadingMore ? 'Loading more channels…' : ''}</div>
+              ) : (
+                items.slice(start, start + columns).map((c, j) => {
+                  const h = health(c);
+                  const index = start + j;
+                  return view === 'grid' ? (
+                    <button
+                      key={c.id}
+                      type="button"
+                      className={`tile${c.enabled ? '' : ' disabled'}`}
+                      data-channel-index={index}
+                      tabIndex={index === tabbable ? 0 : -1}
+                      onFocus={() => setActive(index)}
+                      onClick={() => onOpen(c.id)}
+                      aria-label={`${c.name}, ${h.label}`}
+                    >
+                      <ChannelLogo name={c.name} src={c.logo} size={64} />
+                      <span className="tile-name">{c.name}</span>
+                      <span className={`dot dot-${h.tone}`} aria-hidden="true" />
+                    </button>
+                  ) : (
+                    <button
+                      key={c.id}
+                      type="button"
+                      className={`channel-row${c.enabled ? '' : ' disabled'}`}
+                      data-channel-index={index}
+                      tabIndex={index === tabbable ? 0 : -1}
+                      onFocus={() => setActive(index)}
+                      onClick={() => onOpen(c.id)}
+                    >
+                      <ChannelLogo name={c.name} src={c.logo} size={36} />
+                      <span className="channel-main">
+                        <span className="channel-name">
+                          {c.number != null ? <span className="chno">{c.number}</span> : null}
+                          {c.name}
+                          {c.enabled ? null : <span className="badge badge-neutral">disabled</span>}
+                        </span>
+                        <span className="small muted">
+                          {[c.category, c.country, c.region, c.variant].filter(Boolean).join(' · ') || 'no category'}
+                        </span>
+                      </span>
+                      {c.best_quality ? <span className="badge badge-neutral">{c.best_quality}</span> : null}
+                      <span className="channel-health small">
+                        <span className={`dot dot-${h.tone}`} aria-hidden="true" /> {h.label}
+                      </span>
+                      <span className="small muted hide-sm">{formatNumber(c.stream_count)} streams</span>
+                    </button>
+                  );
+                })
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,191 @@
+import { Link } from 'react-router';
+import { EmptyState, ErrorMessage, Loading, StatusBadge } from '@/components/feedback';
+import { JobProgress } from '@/components/job-progress';
+import { paths } from '@/config/paths';
+import { useDashboard } from '@/features/dashboard/api/get-dashboard';
+import { useSyncAll } from '@/features/dashboard/api/sync-all';
+import { duration, formatNumber, summarizeResult, timeAgo } from '@/lib/format';
+import { useJobEvents } from '@/lib/job-events';
+import type { Dashboard } from '@/types/api';
+
+function Counts({ counts, vod }: { counts: Dashboard['counts']; vod: Dashboard['vod'] }) {
+  const items: Array<[string, number]> = [
+    ['Providers', counts.providers],
+    ['Channels', counts.channels],
+    ['Streams', counts.streams],
+    ['Working streams', counts.active_streams],
+    ['Failed streams', counts.failed_streams],
+    ['Categories', counts.categories],
+  ];
+  if (vod && vod.movies + vod.series > 0) items.push(['Movies', vod.movies], ['Series', vod.series]);
+  return (
+    <dl className="stats">
+      {items.map(([label, n]) => (
+        <div key={label} className="stat">
+          <dt>{label}</dt>
+          <dd>{formatNumber(n)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function HealthBar({ health }: { health: Dashboard['health'] }) {
+  const parts = [
+    ['ok', health.ok],
+    ['slow', health.slow],
+    ['failed', health.failed],
+    ['unknown', health.unknown],
+  ] as const;
+  const total = parts.reduce((s, [, n]) => s + n, 0);
+  return (
+    <section className="card" aria-labelledby="health-h">
+      <h2 id="health-h">Stream health</h2>
+      {total === 0 ? (
+        <p className="muted">No stream has been checked yet. Health checks run after a sync, or start one from Jobs.</p>
+      ) : (
+        <>
+          <div className="stacked-bar" aria-hidden="true">
+            {parts.map(([k, n]) => (n ? <span key={k} className={`seg seg-${k}`} style={{ flexGrow: n }} /> : null))}
+          </div>
+          <ul className="legend">
+            {parts.map(([k, n]) => (
+              <li key={k}>
+                <span className={`dot seg-${k}`} aria-hidden="true" /> {k}: {formatNumber(n)}
+              </li>
+            ))}
+            <li>inactive: {formatNumber(health.inactive)}</li>
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+export function DashboardView() {
+  const events = useJobEvents();
+  const dash = useDashboard(!events.connected);
+  const syncAll = useSyncAll();
+
+  if (dash.isPending) return <Loading />;
+  if (dash.isError) return <ErrorMessage error={dash.error} title="The dashboard could not be loaded" />;
+  const d = dash.data;
+  const enabled = d.providers.filter((p) => p.enabled);
+  const startedJobs = new Set((syncAll.data ?? []).map((s) => s.job_id).filter((j): j is number => j != null));
+  const running = d.jobs.running.filter((j) => !startedJobs.has(j.id));
+
+  return (
+    <div className="stack-lg">
+      <div className="page-header">
+        <h1>Dashboard</h1>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={enabled.length === 0 || syncAll.isPending}
+          onClick={() => syncAll.mutate(enabled.map((p) => p.id))}
+        >
+          {syncAll.isPending ? 'Starting…' : 'Sync all providers'}
+        </button>
+      </div>
+
+      {d.providers.length === 0 ? (
+        <EmptyState
+          title="Add your first provider"
+          action={
+            <Link className="btn btn-primary" to={paths.providers}>
+              Add a provider
+            </Link>
+          }
+        >
+          strmline merges the channels of your IPTV providers (M3U playlists or Xtream Codes accounts). Add one,
+          sync it, then hand the playlist, guide or HDHomeRun tuner from <Link to={paths.outputs}>Outputs</Link> to
+          Jellyfin, Emby, Plex or Kodi.
+        </EmptyState>
+      ) : null}
+
+      <Counts counts={d.counts} vod={d.vod} />
+
+      {syncAll.data?.length || running.length ? (
+        <section className="card" aria-labelledby="running-h">
+          <h2 id="running-h">Running now</h2>
+          <ul className="plain-list">
+            {(syncAll.data ?? []).map((s) => {
+              const name = d.providers.find((p) => p.id === s.provider_id)?.name ?? `provider ${s.provider_id}`;
+              return (
+                <li key={`s${s.provider_id}`}>
+                  <div className="row-between">
+                    <strong>Sync {name}</strong>
+                  </div>
+                  {s.job_id != null ? (
+                    <JobProgress jobId={s.job_id} label={`Sync ${name}`} />
+                  ) : (
+                    <div className="bad-text small">{s.error}</div>
+                  )}
+                </li>
+              );
+            })}
+            {running.map((j) => (
+              <li key={j.id}>
+                <strong>
+                  {j.kind} #{j.id}
+                </strong>
+                <JobProgress jobId={j.id} label={`${j.kind} job ${j.id}`} />
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      {d.providers.length ? (
+        <section aria-labelledby="prov-h">
+          <h2 id="prov-h">Providers</h2>
+          <div className="card-grid">
+            {d.providers.map((p) => (
+              <article key={p.id} className={`card provider-card${p.enabled ? '' : ' disabled'}`}>
+                <header className="row-between">
+                  <h3>{p.name}</h3>
+                  <StatusBadge status={p.enabled ? (p.last_sync_status ?? 'never synced') : 'disabled'} />
+                </header>
+                <p className="small muted">
+                  {p.kind === 'xtream' ? 'Xtream Codes' : 'M3U'} · last sync {timeAgo(p.last_sync_at)}
+                </p>
+                <p>
+                  {formatNumber(p.stream_count)} streams{p.entries != null ? ` · ${formatNumber(p.entries)} entries` : ''}
+                </p>
+                {p.last_sync_message ? (
+                  <p className={`small ${p.last_sync_status === 'failed' ? 'bad-text' : 'muted'}`}>{p.last_sync_message}</p>
+                ) : null}
+              </article>
+            ))}
+          </div>
+        </section>
+      ) : null}
+
+      <HealthBar health={d.health} />
+
+      <section className="card" aria-labelledby="recent-h">
+        <div className="row-between">
+          <h2 id="recent-h">Recent jobs</h2>
+          <Link to={paths.jobs}>All jobs</Link>
+        </div>
+        {d.jobs.recent.length === 0 ? (
+          <p className="muted">No job has run yet.</p>
+        ) : (
+          <ul className="plain-list">
+            {d.jobs.recent.map((j) => (
+              <li key={j.id} className="job-line">
+                <StatusBadge status={j.state} /> <strong>{j.kind}</strong>{' '}
+                <span className="muted small">
+                  {timeAgo(j.finished_at ?? j.created_at)} {duration(j.started_at, j.finished_at)}
+                </span>
+                <div className={`small ${j.state === 'failed' ? 'bad-text' : 'muted'}`}>
+                  {j.error ?? j.message ?? summarizeResult(j.result)}
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}

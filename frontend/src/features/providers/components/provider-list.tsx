@@ -1,0 +1,104 @@
+import { useState } from 'react';
+import { ConfirmButton } from '@/components/confirm-button';
+import { Dialog } from '@/components/dialog';
+import { EmptyState, ErrorMessage, Loading, StatusBadge } from '@/components/feedback';
+import { JobProgress } from '@/components/job-progress';
+import { formatNumber, summarizeResult, timeAgo } from '@/lib/format';
+import { useDeleteProvider } from '@/features/providers/api/delete-provider';
+import { useProviders } from '@/features/providers/api/get-providers';
+import { useSyncProvider } from '@/features/providers/api/sync-provider';
+import { AccountInfo } from '@/features/providers/components/account-info';
+import { ProviderForm } from '@/features/providers/components/provider-form';
+import type { Account, Provider } from '@/types/api';
+
+function ProviderCard({ p, onEdit }: { p: Provider; onEdit: () => void }) {
+  const [jobId, setJobId] = useState<number | null>(null);
+  const sync = useSyncProvider();
+  const del = useDeleteProvider();
+  return (
+    <article className={`card provider-card${p.enabled ? '' : ' disabled'}`} aria-labelledby={`prov-${p.id}`}>
+      <header className="row-between">
+        <h2 id={`prov-${p.id}`} className="h3">
+          {p.name}
+        </h2>
+        <StatusBadge status={p.enabled ? (p.last_sync_status ?? 'never synced') : 'disabled'} />
+      </header>
+      <p className="small muted break">
+        {p.kind === 'xtream' ? 'Xtream Codes' : 'M3U'} · {p.url}
+      </p>
+      <p>
+        {formatNumber(p.stream_count)} streams · last sync {timeAgo(p.last_sync_at)}
+        {p.last_sync_counts ? <span className="small muted"> · {summarizeResult(p.last_sync_counts)}</span> : null}
+      </p>
+      {p.last_sync_message ? (
+        <p className={`small ${p.last_sync_status === 'failed' ? 'bad-text' : 'muted'}`}>{p.last_sync_message}</p>
+      ) : null}
+      {p.account && (p.account as Partial<Account>).status ? <AccountInfo account={p.account} /> : null}
+      {jobId != null ? <JobProgress jobId={jobId} label={`Sync ${p.name}`} /> : null}
+      <ErrorMessage error={sync.error} title="Sync could not start" />
+      <ErrorMessage error={del.error} title="Delete failed" />
+      <div className="row gap wrap">
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={sync.isPending || !p.enabled}
+          onClick={() => sync.mutate(p.id, { onSuccess: setJobId })}
+          aria-label={`Sync ${p.name}`}
+        >
+          Sync now
+        </button>
+        <button type="button" className="btn" onClick={onEdit} aria-label={`Edit ${p.name}`}>
+          Edit / test
+        </button>
+        <ConfirmButton
+          question={`Delete ${p.name} and its ${formatNumber(p.stream_count)} streams?`}
+          confirmLabel="Delete"
+          disabled={del.isPending}
+          onConfirm={() => del.mutate(p.id)}
+        >
+          Delete
+        </ConfirmButton>
+      </div>
+    </article>
+  );
+}
+
+export function ProviderList() {
+  const providers = useProviders();
+  const [editing, setEditing] = useState<Provider | 'new' | null>(null);
+  const close = () => setEditing(null);
+
+  return (
+    <div className="stack-lg">
+      <div className="page-header">
+        <h1>Providers</h1>
+        <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+          Add provider
+        </button>
+      </div>
+      {providers.isPending ? <Loading /> : null}
+      <ErrorMessage error={providers.error} title="Providers could not be loaded" />
+      {providers.data?.length === 0 ? (
+        <EmptyState
+          title="No providers yet"
+          action={
+            <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+              Add your first provider
+            </button>
+          }
+        >
+          Add an M3U playlist URL or an Xtream Codes account (server, username, password). Test the connection, then sync
+          it: strmline downloads the channels and merges the same channel from different providers.
+        </EmptyState>
+      ) : null}
+      <div className="card-grid">
+        {providers.data?.map((p) => <ProviderCard key={p.id} p={p} onEdit={() => setEditing(p)} />)}
+      </div>
+      <Dialog open={editing !== null} onClose={close} title={editing === 'new' ? 'Add provider' : 'Edit provider'}>
+        {editing !== null ? (
+          <ProviderForm key={editing === 'new' ? 'new' : editing.id} provider={editing === 'new' ? null : editing} onSaved={close} />
+        ) : null}
+      </Dialog>
+    </div>
+  );
+}

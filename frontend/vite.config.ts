@@ -1,0 +1,24 @@
+import { fileURLToPath, URL } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The build lands in the Python package, which serves it (src/strmline/api/web.py).
+export default defineConfig({
+  plugins: [react()],
+  resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
+  build: {
+    outDir: '../src/strmline/web',
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    target: 'es2022',
+    sourcemap: false,
+    chunkSizeWarningLimit: 600,
+  },
+  server: {
+    // `npm run dev` against `strmline serve` on :8000
+    proxy: Object.fromEntries(
+      ['/api', '/output', '/play', '/hdhr'].map((p) => [p, 'http://127.0.0.1:8000']),
+    ),
+  },
+  test: { environment: 'node', include: ['src/**/*.test.ts'] },
+});
