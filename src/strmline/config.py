@@ -71,6 +71,110 @@ class JobSettings(BaseModel):
     )
 
 
+class OutputSettings(BaseModel):
+    tuner_count: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="HDHomeRun tuners announced; default: enabled providers' connections, else 4",
+    )
+    page_size: int = Field(
+        2000, ge=50, le=20000, description="channels read per statement by playlist outputs"
+    )
+
+
+class HealthSettings(BaseModel):
+    concurrency: int = Field(50, ge=1, le=1000, description="stream checks running at once")
+    timeout: float = Field(5.0, gt=0, description="seconds to wait for a stream's first bytes")
+    connect_timeout: float = Field(3.0, gt=0)
+    slow_ms: int = Field(
+        3000, ge=1, description="a working stream slower than this to answer is 'slow'"
+    )
+    failures_to_deactivate: int = Field(
+        3, ge=1, description="consecutive failed checks that make a stream inactive"
+    )
+    backoff_hours: list[float] = Field(
+        [1.0, 6.0, 24.0], description="recheck delays of an inactive stream; the last repeats"
+    )
+    cron: str | None = Field("0 3 * * *", description="scheduled check of due streams; empty: off")
+    probe: bool = Field(True, description="measure resolution/codec/fps with ffprobe when present")
+    probe_concurrency: int = Field(4, ge=1, le=64)
+    probe_timeout: float = Field(15.0, gt=0)
+    probe_max_age_days: float = Field(7.0, ge=0, description="re-probe streams probed before this")
+    batch_size: int = Field(2000, ge=50, le=20000, description="results per write-back")
+
+
+class PlaybackSettings(BaseModel):
+    mode: Literal["redirect", "proxy"] = Field(
+        "redirect", description="/play answers with a redirect, or proxies with failover"
+    )
+    connect_timeout: float = Field(
+        5.0, gt=0, description="seconds to get an upstream's first bytes"
+    )
+    stall_seconds: float = Field(
+        8.0, gt=0, description="an upstream silent this long is abandoned for the next stream"
+    )
+    grace_seconds: float = Field(
+        5.0, ge=0, description="the upstream stays open this long after the last viewer leaves"
+    )
+    max_switches: int = Field(5, ge=0, description="stream switches per viewing session")
+    client_buffer_chunks: int = Field(
+        256, ge=4, description="chunks queued per client before a slow client is dropped"
+    )
+
+
+class VodSettings(BaseModel):
+    series_info_concurrency: int = Field(
+        8, ge=1, le=64, description="get_series_info requests in flight at once per provider"
+    )
+    fetch_movie_info: bool = Field(
+        False, description="fetch get_vod_info (plot, imdb id…) for each new movie"
+    )
+    strm_after_sync: bool = Field(
+        True, description="submit a strm_generate job after a VOD sync that changed something"
+    )
+
+
+class StrmSettings(BaseModel):
+    flavour: Literal["jellyfin", "emby", "kodi", "plex"] = Field(
+        "jellyfin", description="naming of id tags: [tmdbid-N], [tmdbid=N] or {tmdb-N}"
+    )
+    group_by: Literal["none", "genre", "category"] = Field(
+        "none", description="extra folder level under Movies/ and TV Shows/"
+    )
+    nfo: bool = Field(False, description="write .nfo sidecars (movie, tvshow, episode)")
+    url_mode: Literal["play", "direct"] = Field(
+        "play",
+        description="play: strmline /play URLs with a token; direct: provider URLs (credentials on disk)",
+    )
+    token_user: str | None = Field(
+        None, description="user whose API token goes into .strm URLs; default: the first admin"
+    )
+    play_mode: Literal["redirect", "proxy"] = Field(
+        "redirect", description="/play/movie and /play/episode: redirect, or proxy with Range"
+    )
+    live: bool = Field(False, description="also write live channels under 'Live TV/'")
+    live_by_category: bool = Field(False, description="live channel files in category folders")
+    media_server_url: str | None = Field(
+        None, description="Jellyfin/Emby URL to ask for a library rescan after a run"
+    )
+    media_server_api_key: SecretStr | None = None
+
+
+class EpgSettings(BaseModel):
+    past_days: float = Field(1.0, ge=0, description="keep programmes that ended this many days ago")
+    future_days: float = Field(14.0, gt=0, description="keep programmes starting this far ahead")
+    fuzzy_threshold: int = Field(
+        88, ge=50, le=100, description="name similarity needed to match a channel to a guide"
+    )
+    auto_sources: bool = Field(
+        True, description="add a guide source for every provider that offers one"
+    )
+    batch_size: int = Field(5000, ge=100, le=50000, description="programmes per bulk statement")
+    max_download_mb: int = Field(1024, ge=1, description="refuse guides larger than this")
+    output_days: int = Field(7, ge=1, le=31, description="days of guide in /output/xmltv")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STRMLINE_",
@@ -104,6 +208,12 @@ class Settings(BaseSettings):
     match: MatchSettings = MatchSettings()
     http: HttpSettings = HttpSettings()
     jobs: JobSettings = JobSettings()
+    epg: EpgSettings = EpgSettings()
+    vod: VodSettings = VodSettings()
+    strm: StrmSettings = StrmSettings()
+    health: HealthSettings = HealthSettings()
+    playback: PlaybackSettings = PlaybackSettings()
+    outputs: OutputSettings = OutputSettings()
 
     @property
     def db_url(self) -> str:

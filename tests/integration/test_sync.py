@@ -369,3 +369,16 @@ async def test_statement_count_does_not_grow_with_entries(
     small, large = used
     # insertmanyvalues may split very large RETURNING batches into pages; nothing grows per row.
     assert large <= small + 12, used
+
+
+async def test_movies_and_episodes_in_an_m3u_are_left_to_the_vod_sync(
+    fake_provider, session_factory, tmp_path
+) -> None:
+    ctx = make_ctx(session_factory, tmp_path)
+    pid = await add_provider(session_factory, name="plus", kind="m3u", url=fake_provider.get_php_url("acme"))
+    result = await sync_provider(ctx, provider_id=pid)
+    catalog = fake_provider.account("acme").catalog
+    assert result.status == "ok", result.message
+    assert result.entries == len(catalog.live)
+    assert result.vod_entries > 0 and "VOD sync" in result.message
+    assert (await counts(session_factory))[1] == len(catalog.live)

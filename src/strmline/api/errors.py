@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from strmline.api.responses import OrjsonResponse
@@ -82,6 +83,20 @@ def install(app: FastAPI) -> None:
         names = ", ".join(f["field"] or f["in"] for f in fields)
         return error_response(422, "validation_error", f"invalid request: {names}", fields)
 
+    # Numbers no column can hold (ids past 2**31, say) fail inside the driver; that is the
+    # client's mistake, not a server error, whichever route it reached.
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> OrjsonResponse:
+        return error_response(422, "out_of_range", "a number in the request is out of range")
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> OrjsonResponse:
+        if _is_data_error(exc):
+            return error_response(
+                422, "out_of_range", "a value in the request does not fit the database"
+            )
+        raise exc
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> OrjsonResponse:
         code = {
@@ -93,3 +108,18 @@ def install(app: FastAPI) -> None:
         return error_response(
             exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None)
         )
+
+
+def _is_data_error(exc: DBAPIError) -> bool:
+    """A value the database or its driver refused as data, not a fault of the server.
+
+    asyncpg raises its DataError client-side ("value out of int32 range"); SQLAlchemy's adapter
+    re-wraps it, so the original sits in the cause chain.
+    """
+    seen: BaseException | None = exc.orig
+    while seen is not None:
+        names = {cls.__name__ for cls in type(seen).__mro__}
+        if names & {"DataError", "NumericValueOutOfRangeError", "OverflowError"}:
+            return True
+        seen = seen.__cause__
+    return False

@@ -10,11 +10,16 @@ from rich.markup import escape
 from strmline import __version__
 from strmline.cli import channels as channels_cli
 from strmline.cli import db as db_cli
+from strmline.cli import demo as demo_cli
+from strmline.cli import epg as epg_cli
+from strmline.cli import health as health_cli
 from strmline.cli import jobs as jobs_cli
 from strmline.cli import process as process_cli
 from strmline.cli import providers as providers_cli
 from strmline.cli import server as server_cli
+from strmline.cli import strm as strm_cli
 from strmline.cli import sync as sync_cli
+from strmline.cli import vod as vod_cli
 from strmline.cli.common import console_err
 from strmline.errors import StrmlineError
 
@@ -26,15 +31,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(server_cli.serve)
+app.command("demo")(demo_cli.demo)
 app.command("process")(process_cli.process)
 app.add_typer(providers_cli.app, name="provider")
 app.command("sync")(sync_cli.sync)
+app.command("health")(health_cli.health)
 app.command("channels")(channels_cli.channels)
 app.command("jobs")(jobs_cli.jobs)
 app.command("worker")(jobs_cli.worker)
 app.command("beat")(jobs_cli.beat)
 app.add_typer(server_cli.user_app, name="user")
 app.add_typer(db_cli.app, name="db")
+app.add_typer(vod_cli.app, name="vod")
+app.add_typer(strm_cli.app, name="strm")
+app.add_typer(epg_cli.app, name="epg")
 
 
 def _version(value: bool) -> None:

@@ -40,3 +40,7 @@ async def noop(
 
 register("noop", noop, resource=lambda a: f"noop:{a['resource']}" if a.get("resource") else None)
 register("sync", "strmline.pipelines.sync:sync_job", resource=_provider_resource)
+register("vod_sync", "strmline.jobs.vod:vod_sync_then_strm", resource=lambda a: "vod")
+register("strm_generate", "strmline.pipelines.strm:strm_generate_job", resource=lambda a: "strm")
+register("epg_import", "strmline.pipelines.epg:epg_import_job", resource=lambda a: "epg")
+register("health", "strmline.pipelines.health:health_job", resource=lambda a: "health")

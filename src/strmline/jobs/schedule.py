@@ -184,7 +184,7 @@ class Scheduler:
                 self._last_prune = now
                 await prune_locks(session=session, older_than=now - LOCK_RETENTION)
         if not due:
-            return []
+            return await self._tick_health(now, [])
         # Committed on its own, before any submit, so other schedulers see the claims at once.
         async with session_scope(self.runtime.session_factory) as session:
             won = await claim(session=session, due=due, owner=self.runtime.worker_name)
@@ -200,6 +200,31 @@ class Scheduler:
                 log.debug(
                     "provider %s already has an active sync; slot %s skipped", d.provider_id, d.slot
                 )
+        return await self._tick_health(now, jobs)
+
+    # -- scheduled health checks: one claim-guarded job per cron slot of ``health.cron`` ---------
+
+    async def _tick_health(self, now: datetime, jobs: list[Job]) -> list[Job]:
+        cron = self.runtime.settings.health.cron
+        if not cron or not valid_cron(cron):
+            return jobs
+        slot = _prev_fire(cron, now)
+        # Fires when a slot passes between two ticks of this scheduler: a slot missed while the
+        # server was off waits for the next one, and each slot is claimed once, not every tick.
+        last: datetime | None = getattr(self, "_health_seen", None)
+        self._health_seen = now
+        if last is None or not last < slot <= now:
+            return jobs
+        async with session_scope(self.runtime.session_factory) as session:
+            # Provider ids start at 1, so slot locks of "provider 0" are the health run's own.
+            won = await claim(session=session, due=[Due(0, slot)], owner=self.runtime.worker_name)
+        if won:
+            try:
+                jobs.append(
+                    await self.runtime.submit("health", {"due_only": True}, trigger="schedule")
+                )
+            except Conflict:
+                log.debug("a health check is already running; slot %s skipped", slot)
         return jobs
 
     async def run_forever(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,11 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strmline.db.base import utcnow
 from strmline.db.models import Channel, MergeRule, Provider, Stream
 from strmline.errors import NotFound, StrmlineError
+from strmline.formats.vodnames import looks_like_vod
 from strmline.matching.matcher import ChannelIndex
 from strmline.matching.names import ParsedName, Quality, normalize, parse_name
 from strmline.matching.rules import MergeRule as Rule
-from strmline.pipelines import recompute
-from strmline.pipelines.bulk import insert_rows
+from strmline.pipelines import epg_match, recompute
+from strmline.pipelines.bulk import insert_records, insert_rows
 from strmline.pipelines.context import PipelineContext
 from strmline.providers.base import FetchResult, LiveItem
 from strmline.providers.http import make_client
@@ -55,9 +57,13 @@ class SyncResult:
     seconds: float = 0.0
     message: str = ""
     attempts: list[dict[str, str]] = field(default_factory=list)
+    vod_entries: int = 0  # M3U entries that are movies or episodes, left to the VOD sync
+    new_channel_ids: list[int] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        del out["new_channel_ids"]
+        return out
 
 
 def item_hash(item: LiveItem) -> str:
@@ -169,6 +175,11 @@ async def sync_provider(
     ctx.check_cancelled()
 
     items = fetched.items
+    if provider.kind == "m3u" and provider.vod_detect:
+        # Movies and episodes in a live playlist belong to the VOD sync, not the channel list.
+        live = [i for i in items if looks_like_vod(i.name, i.group, i.url, i.attrs) is None]
+        result.vod_entries = len(items) - len(live)
+        items = fetched.items = live
     result.entries = len(items)
     result.attempts = [{"url": u, "reason": r} for u, r in fetched.attempts]
     guard = _guard(provider, len(items), ctx.settings.sync.shrink_guard, force)
@@ -177,8 +188,9 @@ async def sync_provider(
         result.message = guard
         return await _finish(ctx, provider, result, started, good=False)
 
-    hashes = [item_hash(item) for item in items]
-    content_hash = list_hash(zip((i.key for i in items), hashes, strict=True))
+    with _no_cyclic_gc():
+        hashes = [item_hash(item) for item in items]
+        content_hash = list_hash(zip((i.key for i in items), hashes, strict=True))
     if content_hash == provider.content_hash and not force:
         result.status = "unchanged"
         result.message = f"{len(items):,} entries, nothing changed"
@@ -186,8 +198,9 @@ async def sync_provider(
 
     await ctx.report(0, len(items), f"matching {len(items):,} entries")
     async with ctx.session_factory() as session, session.begin():
-        await _lock_catalog(session)
-        await _write(session, ctx, provider, items, hashes, result)
+        await lock_catalog(session)
+        with _no_cyclic_gc():
+            await _write(session, ctx, provider, items, hashes, result)
         await session.execute(
             update(Provider)
             .where(Provider.id == provider.id)
@@ -196,21 +209,33 @@ async def sync_provider(
                 epg_url=provider.epg_url or next(iter(fetched.epg_urls), None),
             )
         )
+    if result.new_channel_ids:
+        await _match_guide(ctx, result.new_channel_ids)
     result.status = "ok"
     changed = result.streams_added + result.streams_updated + result.streams_removed
     result.message = (
-        f"{len(items):,} entries: {result.streams_added:,} added, {result.streams_updated:,} updated, "
+        f"{result.entries:,} entries: {result.streams_added:,} added, {result.streams_updated:,} updated, "
         f"{result.streams_removed:,} removed, {result.channels_created:,} new channels"
         if changed
-        else f"{len(items):,} entries, nothing changed"
+        else f"{result.entries:,} entries, nothing changed"
     )
     if not changed:
         result.status = "unchanged"
+    if result.vod_entries:
+        result.message += f"; {result.vod_entries:,} movie/episode entries left to the VOD sync"
     if fetched.attempts:
         result.message += (
             f" (from backup {fetched.source} after {len(fetched.attempts)} failed attempt(s))"
         )
     return await _finish(ctx, provider, result, started, good=True)
+
+
+async def _match_guide(ctx: PipelineContext, channel_ids: list[int]) -> None:
+    """New channels get their guide now rather than at the next guide import."""
+    async with ctx.session_factory() as session, session.begin():
+        await epg_match.match_channels(
+            session, threshold=ctx.settings.epg.fuzzy_threshold, channel_ids=channel_ids
+        )
 
 
 def _guard(provider: Provider, count: int, shrink_guard: float, force: bool) -> str | None:
@@ -225,7 +250,7 @@ def _guard(provider: Provider, count: int, shrink_guard: float, force: bool) -> 
     return None
 
 
-async def _lock_catalog(session: AsyncSession) -> None:
+async def lock_catalog(session: AsyncSession) -> None:
     """Serialise the match-and-write phase of concurrent syncs of different providers.
 
     Two providers offering a new "ESPN" at the same moment must end up with one channel, so the
@@ -238,6 +263,45 @@ async def _lock_catalog(session: AsyncSession) -> None:
         await session.execute(text("UPDATE providers SET id = id WHERE id = -1"))
 
 
+# What the matcher decided for one entry: channel (id, or a pending ref before the bulk insert
+# gives new channels ids), method, confidence, reason, and the quality parsed from the name.
+Assigned = tuple[int, str, int, str, Quality]
+NO_ASSIGNMENT: Assigned = (0, "", 0, "", NO_QUALITY)
+# What a new stream row sets, in the order _new_stream_rows() yields the values.
+NEW_STREAM_COLUMNS = (
+    "name",
+    "group_title",
+    "url",
+    "tvg_id",
+    "tvg_name",
+    "logo",
+    "chno",
+    "headers",
+    "attrs",
+    "content_hash",
+    "last_seen_sync",
+    "removed_at",
+    "updated_at",
+    "quality",
+    "quality_score",
+    "height",
+    "codec",
+    "fps",
+    "provider_id",
+    "provider_key",
+    "channel_id",
+    "merge_method",
+    "merge_confidence",
+    "merge_reason",
+    "status",
+    "active",
+    "consecutive_failures",
+    "rank",
+    "manual_override",
+    "created_at",
+)
+
+
 async def _write(
     session: AsyncSession,
     ctx: PipelineContext,
@@ -246,8 +310,10 @@ async def _write(
     hashes: list[str],
     result: SyncResult,
 ) -> None:
+    """Diff, match and write one fetched list. Empties ``items`` and ``hashes`` as it goes."""
     now = utcnow()
     batch = ctx.settings.sync.batch_size
+    total = len(items)
     rows = (
         await session.execute(
             select(
@@ -276,9 +342,14 @@ async def _write(
             new_items.append((item, digest))
         elif row.content_hash != digest or row.removed_at is not None:
             changed.append((item, digest, row))
+    # The caller's lists are not needed past this point; the entries live on in new_items and
+    # changed, and a 100k-entry sync should not hold two more copies of the list while it writes.
+    items.clear()
+    hashes.clear()
     missing = [
         row.id for key, row in existing.items() if key not in seen and row.removed_at is None
     ]
+    del seen
 
     affected: set[int] = set()
     rematch: list[tuple[LiveItem, str]] = []
@@ -292,13 +363,17 @@ async def _write(
         )
         updates[row.id]["_id"] = row.id
         affected.add(row.channel_id)
+    del changed
 
     # Only entries the store has not seen need the matcher, so an almost-unchanged list is cheap.
-    assignments: dict[str, tuple[int, str, int, str]] = {}
+    # Results line up with new_items, then rematch.
+    assigned: list[Assigned] = []
     if new_items or rematch:
-        assignments, result.channels_created = await _match(session, ctx, new_items + rematch, now)
-    for item, _digest in rematch:
-        channel_id, method, confidence, reason = assignments[item.key]
+        assigned, result.new_channel_ids = await _match(session, ctx, new_items + rematch, now)
+        result.channels_created = len(result.new_channel_ids)
+    for (item, _digest), (channel_id, method, confidence, reason, _q) in zip(
+        rematch, assigned[len(new_items) :], strict=True
+    ):
         updates[existing[item.key].id].update(
             channel_id=channel_id,
             merge_method=method,
@@ -306,15 +381,18 @@ async def _write(
             merge_reason=reason,
         )
         affected.add(channel_id)
+    del rematch, existing
 
-    await ctx.report(len(items) // 2, len(items), "writing streams")
+    await ctx.report(total // 2, total, "writing streams")
     if new_items:
-        result.streams_added = await insert_rows(
+        result.streams_added = await insert_records(
             session,
             STREAMS,
-            _new_stream_rows(provider.id, new_items, assignments, affected, now),
+            NEW_STREAM_COLUMNS,
+            _new_stream_rows(provider.id, new_items, assigned, affected, now),
             batch=batch,
         )
+    del new_items, assigned
 
     if updates:
         # executemany needs one shape per statement: re-matched rows also move channel.
@@ -326,6 +404,7 @@ async def _write(
             for chunk in _chunks(shape_rows, batch):
                 await session.execute(stmt, chunk)
         result.streams_updated = len(updates)
+    del updates
 
     if missing:
         stmt = update(STREAMS).where(STREAMS.c.id == bindparam("_id")).values(removed_at=now)
@@ -334,6 +413,7 @@ async def _write(
         missing_ids = set(missing)
         affected.update(r.channel_id for r in rows if r.id in missing_ids)
         result.streams_removed = len(missing)
+    del rows
 
     cutoff = now - timedelta(days=ctx.settings.sync.removed_retention_days)
     purged = await session.execute(
@@ -343,55 +423,65 @@ async def _write(
     )
     affected.update(r[0] for r in purged)
 
-    await ctx.report(int(len(items) * 0.9), len(items), "ranking streams")
+    await ctx.report(int(total * 0.9), total, "ranking streams")
     await recompute.channels(session, affected, batch=batch)
 
 
 def _new_stream_rows(
     provider_id: int,
     new_items: list[tuple[LiveItem, str]],
-    assignments: dict[str, tuple[int, str, int, str]],
+    assigned: list[Assigned],
     affected: set[int],
     now: datetime,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[tuple[Any, ...]]:
     """Rows for new streams, generated lazily, in channel and quality order with ranks set.
 
     Inserting in rank order with the rank already filled in means the set-based re-rank that
     follows finds nothing to change on a first sync (every UPDATE on a wide table is costly);
     where old streams share the channel, the re-rank corrects the numbers.
     """
-    qualities = {item.key: parse_name(item.name).quality for item, _ in new_items}
-    order = sorted(
-        range(len(new_items)),
-        key=lambda i: (
-            assignments[new_items[i][0].key][0],
-            -qualities[new_items[i][0].key].score,
-            i,
-        ),
-    )
+    # A stable sort: entries of one channel and quality keep the provider's order.
+    order = sorted(range(len(new_items)), key=lambda i: (assigned[i][0], -assigned[i][4].score))
     rank, last_channel = 0, None
     for i in order:
         item, digest = new_items[i]
-        channel_id, method, confidence, reason = assignments[item.key]
+        channel_id, method, confidence, reason, q = assigned[i]
         affected.add(channel_id)
         rank = rank + 1 if channel_id == last_channel else 1
         last_channel = channel_id
-        values = _stream_values(item, digest, parse_name(item.name), now, keep_quality=False)
-        values.update(
-            provider_id=provider_id,
-            provider_key=item.key,
-            channel_id=channel_id,
-            merge_method=method,
-            merge_confidence=confidence,
-            merge_reason=reason,
-            status="unknown",
-            active=True,
-            consecutive_failures=0,
-            rank=rank,
-            manual_override=False,
-            created_at=now,
+        # NEW_STREAM_COLUMNS order: the columns _stream_values() sets, then the new-row ones.
+        yield (
+            item.name[:400],  # name
+            (item.group or None) and item.group[:200],  # group_title
+            item.url,  # url
+            (item.tvg_id or None) and item.tvg_id[:200],  # tvg_id
+            (item.tvg_name or None) and item.tvg_name[:300],  # tvg_name
+            item.logo or None,  # logo
+            (item.chno or None) and item.chno[:20],  # chno
+            dict(item.headers) or None,  # headers
+            dict(item.attrs) or None,  # attrs
+            digest,  # content_hash
+            now,  # last_seen_sync
+            None,  # removed_at
+            now,  # updated_at
+            q.label or None,  # quality
+            q.score,  # quality_score
+            q.height,  # height
+            q.codec,  # codec
+            q.fps,  # fps
+            provider_id,
+            item.key,  # provider_key
+            channel_id,
+            method,  # merge_method
+            confidence,  # merge_confidence
+            reason,  # merge_reason
+            "unknown",  # status
+            True,  # active
+            0,  # consecutive_failures
+            rank,
+            False,  # manual_override
+            now,  # created_at
         )
-        yield values
 
 
 def _stream_values(
@@ -429,8 +519,12 @@ async def _match(
     ctx: PipelineContext,
     to_match: list[tuple[LiveItem, str]],
     now: datetime,
-) -> tuple[dict[str, tuple[int, str, int, str]], int]:
-    """Assign every entry a channel: an existing one, or one created here in bulk."""
+) -> tuple[list[Assigned], list[int]]:
+    """Assign every entry a channel: an existing one, or one created here in bulk.
+
+    Returns one assignment per entry of ``to_match``, in its order, and the ids of the
+    channels created.
+    """
     rules = [
         Rule(kind=r.kind, pattern_a=r.pattern_a, pattern_b=r.pattern_b)  # type: ignore[arg-type]
         for r in (await session.execute(select(MergeRule))).scalars()
@@ -477,64 +571,112 @@ async def _match(
         for channel_id, name in name_rows:
             if channel_id in known:
                 index.add(channel_id, parse_name(name), None)
+    del known
 
-    # A canonical order makes the result independent of the order the provider listed entries.
-    parsed = {item.key: parse_name(item.name) for item, _ in to_match}
-    ordered = sorted(
-        (item for item, _ in to_match),
-        key=lambda i: (
-            parsed[i.key].key,
-            parsed[i.key].country or "",
-            i.tvg_id or "",
-            i.name,
-            i.key,
-        ),
-    )
-    pending: dict[tuple[str, int], dict[str, Any]] = {}
-    raw: dict[str, tuple[Any, str, int, str]] = {}
-    for n, item in enumerate(ordered):
-        p = parsed[item.key]
-        a = index.match(p, item.tvg_id or None)
-        if a.ref is None:
-            ref = ("new", n)
-            pending[ref] = {
-                "name": p.display[:300] or item.name[:300],
-                "search_name": normalize(p.display)[:300],
-                "match_key": p.key[:300],
-                "country": p.country,
-                "region": p.region,
-                "variant": p.variant,
-                "category": (item.group or None) and item.group[:200],
-                "number": parse_number(item.chno),
-                "logo": item.logo or None,
-                "tvg_id": (item.tvg_id or None) and item.tvg_id[:200],
-                "enabled": True,
-                "manual": False,
-                "epg_manual": False,
-                "stream_count": 0,
-                "active_stream_count": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-            index.add(ref, p, item.tvg_id or None)
-            raw[item.key] = (ref, "new", 100, "first seen")
-        else:
-            raw[item.key] = (a.ref, a.method, a.confidence, a.reason)
+    raw, pending = _assign(index, to_match)
+    del index
 
-    ids: dict[Any, int] = {}
+    ids: list[int] = []
     if pending:
-        refs = list(pending)
-        new_ids = await allocate_ids(session, "channels", len(refs))
-        rows = []
-        for ref, new_id in zip(refs, new_ids, strict=True):
-            ids[ref] = new_id
-            rows.append(pending[ref] | {"id": new_id})
-        await insert_rows(session, CHANNELS, rows, batch=ctx.settings.sync.batch_size)
-    out: dict[str, tuple[int, str, int, str]] = {}
-    for key, (ref, method, confidence, reason) in raw.items():
-        channel_id = ids[ref] if isinstance(ref, tuple) else int(ref)
-        out[key] = (channel_id, method, confidence, reason[:300])
-    return out, len(pending)
+        ids = await allocate_ids(session, "channels", len(pending))
+        await insert_rows(
+            session,
+            CHANNELS,
+            _new_channel_rows(pending, ids, now),
+            batch=ctx.settings.sync.batch_size,
+        )
+    # Pending refs become the new ids in place: no second 100k-entry list.
+    for n, entry in enumerate(raw):
+        if entry[0] < 0:
+            raw[n] = (ids[-1 - entry[0]], *entry[1:])
+    return raw, ids
+
+
+def _assign(
+    index: ChannelIndex, to_match: list[tuple[LiveItem, str]]
+) -> tuple[list[Assigned], list[tuple[ParsedName, LiveItem]]]:
+    """Match every entry in memory; entries that match nothing become pending new channels.
+
+    Returns one assignment per entry, in the order of ``to_match``, with refs -1, -2, … for
+    the pending channels (channel ids are positive), and the pending channels' names.
+    """
+    pending: list[tuple[ParsedName, LiveItem]] = []
+    # Nearly every name in a playlist is distinct, so parse_name's cache would only hold a
+    # second reference to each parsed name until the end of the sync: parse directly.
+    parse = parse_name.__wrapped__
+    with _no_cyclic_gc():
+        parsed = [parse(item.name) for item, _ in to_match]
+        # A canonical order makes the result independent of the order the provider listed
+        # entries.
+        keys = [
+            (p.key, p.country or "", item.tvg_id or "", item.name, item.key)
+            for p, (item, _) in zip(parsed, to_match, strict=True)
+        ]
+        order = sorted(range(len(to_match)), key=keys.__getitem__)
+        del keys
+        assigned: list[Assigned] = [NO_ASSIGNMENT] * len(to_match)
+        reasons: dict[str, str] = {}  # one string per distinct reason, not one per entry
+        for i in order:
+            item = to_match[i][0]
+            p = parsed[i]
+            tvg_id = item.tvg_id or None
+            a = index.match(p, tvg_id)
+            if a.ref is None:
+                ref = -1 - len(pending)
+                pending.append((p, item))
+                index.add(ref, p, tvg_id)
+                assigned[i] = (ref, "new", 100, "first seen", p.quality)
+            else:
+                reason = a.reason[:300]
+                reason = reasons.setdefault(reason, reason)
+                assigned[i] = (cast(int, a.ref), a.method, a.confidence, reason, p.quality)
+    return assigned, pending
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one bounded, allocation-heavy step.
+
+    Matching and writing 100k entries allocates millions of small objects and no cycles; every
+    few thousand allocations the collector would rescan the whole heap (the fetched list
+    included) and reclaim nothing, which costs more than a second per sync. Reference counting
+    still frees everything as usual; only cycles made meanwhile wait until the step ends.
+    Nested use keeps the outer state.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _new_channel_rows(
+    pending: list[tuple[ParsedName, LiveItem]], ids: list[int], now: datetime
+) -> Iterator[dict[str, Any]]:
+    """Rows for the channels the matcher made, built lazily in batches by insert_rows."""
+    for (p, item), new_id in zip(pending, ids, strict=True):
+        yield {
+            "name": p.display[:300] or item.name[:300],
+            "search_name": normalize(p.display)[:300],
+            "match_key": p.key[:300],
+            "country": p.country,
+            "region": p.region,
+            "variant": p.variant,
+            "category": (item.group or None) and item.group[:200],
+            "number": parse_number(item.chno),
+            "logo": item.logo or None,
+            "tvg_id": (item.tvg_id or None) and item.tvg_id[:200],
+            "enabled": True,
+            "manual": False,
+            "epg_manual": False,
+            "stream_count": 0,
+            "active_stream_count": 0,
+            "created_at": now,
+            "updated_at": now,
+            "id": new_id,
+        }
 
 
 async def allocate_ids(session: AsyncSession, table: str, count: int) -> list[int]:

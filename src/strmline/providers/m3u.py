@@ -19,7 +19,14 @@ import httpx
 
 from strmline.errors import NotAPlaylistError, ProviderUnavailable, StrmlineError
 from strmline.formats.m3u import M3UEntry, M3UParser, aparse_bytes
-from strmline.providers.base import FetchResult, LiveItem, ProgressFn, m3u_stream_key
+from strmline.providers.base import (
+    NO_MAPPING,
+    FetchResult,
+    LiveItem,
+    ProgressFn,
+    m3u_stream_key,
+    make_live_item,
+)
 from strmline.providers.http import provider_errors, raise_for_status, redact_url
 
 __all__ = ["fetch_m3u"]
@@ -297,27 +304,31 @@ async def _parse(
 
 def _to_item(entry: M3UEntry, seen: dict[str, int]) -> LiveItem:
     name = entry.name
-    tvg_id = entry.tvg_id or None
-    group = entry.group_title or None
-    first = m3u_stream_key(name, tvg_id, group, entry.url, 0)
+    url = entry.url
+    attrs = entry.attrs
+    get = attrs.get
+    tvg_id = get("tvg-id") or None
+    group = get("group-title") or entry.group or None  # as M3UEntry.group_title
+    first = m3u_stream_key(name, tvg_id, group, url, 0)
     occurrence = seen.get(first, 0)
     seen[first] = occurrence + 1
-    key = first if occurrence == 0 else m3u_stream_key(name, tvg_id, group, entry.url, occurrence)
-    return LiveItem(
-        key=key,
-        name=name,
-        url=entry.url,
-        group=group,
-        tvg_id=tvg_id,
-        tvg_name=entry.tvg_name or None,
-        logo=entry.tvg_logo or None,
-        chno=entry.tvg_chno or None,
-        headers=dict(entry.headers),
-        attrs=_kept_attrs(entry.attrs),
+    key = first if occurrence == 0 else m3u_stream_key(name, tvg_id, group, url, occurrence)
+    headers = entry.headers
+    return make_live_item(
+        key,
+        name,
+        url,
+        group,
+        tvg_id,
+        get("tvg-name") or None,
+        get("tvg-logo") or None,
+        get("tvg-chno") or None,
+        dict(headers) if headers else NO_MAPPING,
+        _kept_attrs(attrs) if len(attrs) > 0 else NO_MAPPING,
     )
 
 
-def _kept_attrs(attrs: Mapping[str, str]) -> dict[str, str]:
+def _kept_attrs(attrs: Mapping[str, str]) -> Mapping[str, str]:
     kept: dict[str, str] = {}
     for name, value in attrs.items():
         if name in _MAPPED_ATTRS or not value:
@@ -325,4 +336,5 @@ def _kept_attrs(attrs: Mapping[str, str]) -> dict[str, str]:
         kept[name] = value[:_MAX_ATTR_LEN]
         if len(kept) >= _MAX_ATTRS:
             break
-    return kept
+    # Most entries carry only mapped attributes: one shared empty mapping instead of 100k dicts.
+    return kept or NO_MAPPING

@@ -53,16 +53,22 @@ class Provider(Timestamps, Base):
 
 class Channel(Timestamps, Base):
     __tablename__ = "channels"
+    # The channel list is keyset-paginated on (sort column, id) for each sort it offers.
+    __table_args__ = (
+        Index("ix_channels_search_name_id", "search_name", "id"),
+        Index("ix_channels_number_id", "number", "id"),
+        Index("ix_channels_stream_count_id", "stream_count", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), index=True)
-    search_name: Mapped[str] = mapped_column(String(300), index=True)  # normalised, accent-free
+    search_name: Mapped[str] = mapped_column(String(300))  # normalised, accent-free
     match_key: Mapped[str] = mapped_column(String(300), index=True)
     country: Mapped[str | None] = mapped_column(String(8), index=True)
     region: Mapped[str | None] = mapped_column(String(40), index=True)
     variant: Mapped[str | None] = mapped_column(String(40))
     category: Mapped[str | None] = mapped_column(String(200), index=True)
-    number: Mapped[float | None] = mapped_column(Float, index=True)
+    number: Mapped[float | None] = mapped_column(Float)
     logo: Mapped[str | None] = mapped_column(Text)
     tvg_id: Mapped[str | None] = mapped_column(String(200), index=True)
     epg_channel_id: Mapped[int | None] = mapped_column(
@@ -76,7 +82,7 @@ class Channel(Timestamps, Base):
     play_mode: Mapped[str | None] = mapped_column(
         String(16)
     )  # per-channel override: redirect | proxy
-    stream_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    stream_count: Mapped[int] = mapped_column(Integer, default=0)
     active_stream_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
     best_stream_id: Mapped[int | None] = mapped_column(
         ForeignKey("streams.id", ondelete="SET NULL", use_alter=True), index=True

@@ -630,12 +630,10 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_channels_match_key"), ["match_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_channels_name"), ["name"], unique=False)
-        batch_op.create_index(batch_op.f("ix_channels_number"), ["number"], unique=False)
+        batch_op.create_index("ix_channels_number_id", ["number", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_channels_region"), ["region"], unique=False)
-        batch_op.create_index(batch_op.f("ix_channels_search_name"), ["search_name"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_channels_stream_count"), ["stream_count"], unique=False
-        )
+        batch_op.create_index("ix_channels_search_name_id", ["search_name", "id"], unique=False)
+        batch_op.create_index("ix_channels_stream_count_id", ["stream_count", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_channels_tvg_id"), ["tvg_id"], unique=False)
 
     op.create_table(
@@ -895,10 +893,10 @@ def downgrade() -> None:
     op.drop_table("epg_programmes")
     with op.batch_alter_table("channels", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_channels_tvg_id"))
-        batch_op.drop_index(batch_op.f("ix_channels_stream_count"))
-        batch_op.drop_index(batch_op.f("ix_channels_search_name"))
+        batch_op.drop_index("ix_channels_stream_count_id")
+        batch_op.drop_index("ix_channels_search_name_id")
         batch_op.drop_index(batch_op.f("ix_channels_region"))
-        batch_op.drop_index(batch_op.f("ix_channels_number"))
+        batch_op.drop_index("ix_channels_number_id")
         batch_op.drop_index(batch_op.f("ix_channels_name"))
         batch_op.drop_index(batch_op.f("ix_channels_match_key"))
         batch_op.drop_index(batch_op.f("ix_channels_epg_channel_id"))

@@ -1,0 +1,294 @@
+"""Channels: the browsable list, a channel's ranked streams, and curation by admins.
+
+Reads are open to any logged-in user, writes to admins. Every write answers with the state the
+UI shows next (a ChannelDetail), so a screen needs no second request after an edit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from strmline.api.cache import CATALOG_NAMESPACES
+from strmline.api.deps import AdminUser, CurrentUser, SessionDep
+from strmline.api.pagination import CursorQuery, LimitQuery, Page
+from strmline.pipelines import curation
+
+router = APIRouter(tags=["channels"])
+
+CATEGORIES_TTL = 300.0
+
+
+class ChannelListItem(BaseModel):
+    id: int
+    name: str
+    # Integral numbers come back as ints ("5", not "5.0"); tvg-chno may also be "5.1".
+    number: int | float | None
+    category: str | None
+    country: str | None
+    region: str | None
+    variant: str | None
+    logo: str | None
+    tvg_id: str | None
+    enabled: bool
+    stream_count: int
+    active_stream_count: int
+    best_quality: str | None
+
+
+class StreamRead(BaseModel):
+    id: int
+    provider_id: int
+    provider: str
+    name: str
+    url: str
+    quality: str | None
+    score: int
+    rank: int
+    pinned: bool
+    pinned_rank: int | None
+    active: bool
+    status: str
+    response_ms: int | None
+    failure_reason: str | None
+    checked_at: datetime | None
+    merge_method: str
+    merge_confidence: int
+    merge_reason: str | None
+    manual_override: bool
+
+
+class ChannelDetail(ChannelListItem):
+    epg_channel_id: int | None
+    manual: bool
+    play_mode: str | None
+    streams: list[StreamRead]
+
+
+class ChannelUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    number: float | None = Field(default=None, ge=0)
+    category: str | None = Field(default=None, max_length=200)
+    logo: str | None = None
+    enabled: bool | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("the name cannot be blank")
+        return value.strip() if value is not None else None
+
+    @model_validator(mode="after")
+    def _required_not_null(self) -> ChannelUpdate:
+        # Absent means "leave it"; null means "clear it", which these two cannot be.
+        for field in ("name", "enabled"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
+class MoveIn(BaseModel):
+    channel_id: int
+
+
+class MoveOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: ChannelDetail | None = Field(alias="from")
+    to: ChannelDetail
+
+
+def _unique(ids: list[int]) -> list[int]:
+    if len(set(ids)) != len(ids):
+        raise ValueError("stream ids must not repeat")
+    return ids
+
+
+StreamIds = Annotated[list[int], Field(min_length=1, max_length=1000), AfterValidator(_unique)]
+
+
+class SplitIn(BaseModel):
+    stream_ids: StreamIds
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+
+
+class MergeIn(BaseModel):
+    other_id: int
+
+
+class PinIn(BaseModel):
+    rank: int | None = Field(ge=1, le=10_000)
+
+
+class OrderIn(BaseModel):
+    stream_ids: StreamIds
+
+
+class Category(BaseModel):
+    name: str
+    count: int
+
+
+async def _detail(session: AsyncSession, channel_id: int) -> ChannelDetail:
+    return ChannelDetail.model_validate(
+        await curation.get_detail(session=session, channel_id=channel_id)
+    )
+
+
+async def _written(request: Request, session: AsyncSession) -> None:
+    """Commit before invalidating, so no reader can cache the old state after the bump."""
+    await session.commit()
+    await request.app.state.cache.bump("catalog", *CATALOG_NAMESPACES)
+
+
+@router.get("/api/channels", summary="Channels, filtered and sorted, a page at a time")
+async def list_channels(
+    session: SessionDep,
+    _user: CurrentUser,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+    q: Annotated[str | None, Query(description="name contains (case/accent-insensitive)")] = None,
+    category: str | None = None,
+    country: str | None = None,
+    region: str | None = None,
+    quality: Annotated[str | None, Query(description="best stream quality: SD, HD, FHD…")] = None,
+    provider_id: Annotated[int | None, Query(description="has a live stream of")] = None,
+    enabled: bool | None = None,
+    has_active: Annotated[bool | None, Query(description="at least one working stream")] = None,
+    sort: Literal["name", "number", "stream_count"] = "name",
+    order: Literal["asc", "desc"] = "asc",
+) -> Page[ChannelListItem]:
+    params = curation.ListParams(
+        limit=limit,
+        cursor=cursor,
+        q=q,
+        category=category,
+        country=country,
+        region=region,
+        quality=quality,
+        provider_id=provider_id,
+        enabled=enabled,
+        has_active=has_active,
+        sort=sort,
+        order=order,
+    )
+    page = await curation.list_channels(session=session, params=params)
+    return Page[ChannelListItem](
+        items=[ChannelListItem.model_validate(item) for item in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/api/channels/{channel_id}", summary="A channel and its streams in rank order")
+async def get_channel(channel_id: int, session: SessionDep, _user: CurrentUser) -> ChannelDetail:
+    return await _detail(session, channel_id)
+
+
+@router.patch("/api/channels/{channel_id}", summary="Edit a channel (it then survives syncs)")
+async def edit_channel(
+    channel_id: int, body: ChannelUpdate, request: Request, session: SessionDep, _admin: AdminUser
+) -> ChannelDetail:
+    changes: dict[str, Any] = body.model_dump(include=body.model_fields_set)
+    await curation.edit(session=session, channel_id=channel_id, changes=changes)
+    detail = await _detail(session, channel_id)
+    await _written(request, session)
+    return detail
+
+
+@router.post(
+    "/api/channels/{channel_id}/streams/{stream_id}/move",
+    summary="Move a stream to another channel",
+)
+async def move_stream(
+    channel_id: int,
+    stream_id: int,
+    body: MoveIn,
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+) -> MoveOut:
+    source = await curation.move_stream(
+        session=session,
+        channel_id=channel_id,
+        stream_id=stream_id,
+        to_channel_id=body.channel_id,
+        username=admin.username,
+    )
+    out = MoveOut(
+        from_=await _detail(session, source) if source is not None else None,
+        to=await _detail(session, body.channel_id),
+    )
+    await _written(request, session)
+    return out
+
+
+@router.post(
+    "/api/channels/{channel_id}/split",
+    status_code=201,
+    summary="Move some streams into a new channel",
+)
+async def split_channel(
+    channel_id: int, body: SplitIn, request: Request, session: SessionDep, admin: AdminUser
+) -> ChannelDetail:
+    new_id = await curation.split(
+        session=session,
+        channel_id=channel_id,
+        stream_ids=body.stream_ids,
+        name=body.name,
+        username=admin.username,
+    )
+    detail = await _detail(session, new_id)
+    await _written(request, session)
+    return detail
+
+
+@router.post(
+    "/api/channels/{channel_id}/merge", summary="Merge another channel's streams into this one"
+)
+async def merge_channel(
+    channel_id: int, body: MergeIn, request: Request, session: SessionDep, admin: AdminUser
+) -> ChannelDetail:
+    await curation.merge(
+        session=session, channel_id=channel_id, other_id=body.other_id, username=admin.username
+    )
+    detail = await _detail(session, channel_id)
+    await _written(request, session)
+    return detail
+
+
+@router.post("/api/streams/{stream_id}/pin", summary="Pin a stream at a rank (null unpins)")
+async def pin_stream(
+    stream_id: int, body: PinIn, request: Request, session: SessionDep, _admin: AdminUser
+) -> ChannelDetail:
+    channel_id = await curation.pin(session=session, stream_id=stream_id, rank=body.rank)
+    detail = await _detail(session, channel_id)
+    await _written(request, session)
+    return detail
+
+
+@router.post(
+    "/api/channels/{channel_id}/order", summary="Pin streams in this order (others follow)"
+)
+async def order_streams(
+    channel_id: int, body: OrderIn, request: Request, session: SessionDep, _admin: AdminUser
+) -> ChannelDetail:
+    await curation.order(session=session, channel_id=channel_id, stream_ids=body.stream_ids)
+    detail = await _detail(session, channel_id)
+    await _written(request, session)
+    return detail
+
+
+@router.get("/api/categories", summary="Categories of channels with streams, with counts")
+async def list_categories(
+    request: Request, session: SessionDep, _user: CurrentUser
+) -> list[Category]:
+    async def load() -> list[dict[str, Any]]:
+        return await curation.categories(session=session)
+
+    rows = await request.app.state.cache.get_or_set("categories", "all", load, CATEGORIES_TTL)
+    return [Category.model_validate(row) for row in rows]

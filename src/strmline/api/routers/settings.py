@@ -1,0 +1,49 @@
+"""Settings (admin): the user-editable settings, described from the pydantic models, and changes.
+
+A change is validated by the group's pydantic model, saved in the ``settings`` table, and applied
+to this process's live settings once the transaction has committed. Other API processes and Celery
+workers pick saved values up when they start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from strmline.api.cache import CATALOG_NAMESPACES, Cache
+from strmline.api.deps import AdminUser, SessionDep, SettingsDep
+from strmline.pipelines import settings as settings_service
+
+router = APIRouter(prefix="/api/settings", tags=["settings"])
+
+SettingsView = dict[str, dict[str, dict[str, Any]]]
+
+
+async def _view(session: SessionDep, settings: SettingsDep) -> SettingsView:
+    saved = await settings_service.load(session=session, settings=settings)
+    return settings_service.describe(settings, set(saved))
+
+
+@router.get("", summary="Editable settings by group: value, default, description, type, limits")
+async def get_settings(session: SessionDep, settings: SettingsDep, _: AdminUser) -> SettingsView:
+    return await _view(session, settings)
+
+
+@router.patch("", summary="Change settings: {group: {key: value}}")
+async def update_settings(
+    body: dict[str, dict[str, Any]],
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminUser,
+) -> SettingsView:
+    new_groups = settings_service.validate(settings, body)
+    await settings_service.save(session=session, changes=body)
+    # Applied only once saved: a failed commit must not leave this process running on values
+    # that no other process (nor this one after a restart) will ever see.
+    await session.commit()
+    settings_service.apply(settings, new_groups)
+    cache: Cache = request.app.state.cache
+    await cache.bump(*CATALOG_NAMESPACES)
+    return await _view(session, settings)

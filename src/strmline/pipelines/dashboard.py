@@ -1,0 +1,89 @@
+"""The home page's numbers: a fixed handful of aggregate queries, whatever the catalog's size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from strmline.db.models import Channel, Stream, VodEpisode, VodMovie, VodSeries
+from strmline.pipelines import providers as provider_service
+
+HEALTH_STATES = ("ok", "slow", "failed", "unknown")
+
+
+async def summary(*, session: AsyncSession) -> dict[str, Any]:
+    """Counts, per-provider state, stream health and VOD totals in four statements."""
+    health = dict.fromkeys(HEALTH_STATES, 0) | {"inactive": 0}
+    streams = active = 0
+    rows = await session.execute(
+        select(Stream.status, Stream.active, func.count())
+        .where(Stream.removed_at.is_(None))
+        .group_by(Stream.status, Stream.active)
+    )
+    for status, is_active, n in rows:
+        streams += n
+        if is_active:
+            active += n
+        else:
+            health["inactive"] += n
+        health[status if status in HEALTH_STATES else "unknown"] += n
+
+    channels, categories = (
+        await session.execute(
+            select(func.count(), func.count(distinct(Channel.category))).where(
+                Channel.stream_count > 0
+            )
+        )
+    ).one()
+
+    vod = (
+        await session.execute(
+            select(
+                _count(VodMovie).label("movies"),
+                _count(VodSeries).label("series"),
+                _count(VodEpisode).label("episodes"),
+            )
+        )
+    ).one()
+
+    providers = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "kind": p.kind,
+            "enabled": p.enabled,
+            "last_sync_at": p.last_sync_at,
+            "last_sync_status": p.last_sync_status,
+            "last_sync_message": provider_service.redact(p.last_sync_message or "", [p.password])
+            or None,
+            "stream_count": n,
+            # What the provider listed at its last good sync (a refused fetch leaves it as is).
+            "entries": p.last_good_entries,
+        }
+        for p, n in await provider_service.list_all(session=session)
+    ]
+    return {
+        "counts": {
+            "providers": len(providers),
+            "channels": int(channels),
+            "streams": streams,
+            "active_streams": active,
+            "failed_streams": health["failed"],
+            "categories": int(categories),
+        },
+        "providers": providers,
+        "health": health,
+        "vod": {
+            "movies": int(vod.movies),
+            "series": int(vod.series),
+            "episodes": int(vod.episodes),
+        },
+    }
+
+
+def _count(model: type[VodMovie] | type[VodSeries] | type[VodEpisode]) -> Any:
+    return (
+        select(func.count()).select_from(model).where(model.removed_at.is_(None)).scalar_subquery()
+    )

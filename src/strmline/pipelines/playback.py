@@ -1,0 +1,301 @@
+"""What plays: the channels offered to media servers and players, and the stream behind each.
+
+The playlist outputs (M3U, HDHomeRun lineup) and ``/play`` read through here, so "which channels"
+and "which stream" mean the same thing everywhere. A later proxy/failover mode builds on
+:func:`best_stream`.
+
+Lineup order: channels with a number first (by number), then the others by name. Channels
+without a number get one assigned after the highest number, in that name order, so players that
+sort by number keep the same order. Those assigned numbers are the same with or without a
+category filter; they move when unnumbered channels come or go, which a number set on the
+channel (``tvg-chno`` from the provider, or by hand) avoids.
+
+Lists are read in keyset pages: memory is bounded by the page size and every page costs the
+same fixed number of statements, however many channels there are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import and_, case, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from strmline.db.models import Channel, Provider, Stream
+from strmline.errors import NotFound, StrmlineError
+
+DEFAULT_TUNERS = 4
+
+
+class NoPlayableStream(StrmlineError):
+    """The channel exists but none of its streams can be played right now."""
+
+    code = "no_active_stream"
+
+
+@dataclass(frozen=True, slots=True)
+class LineupChannel:
+    id: int
+    name: str
+    chno: str  # its own number, else the assigned one
+    number: float | None
+    category: str | None
+    logo: str | None
+    tvg_id: str | None
+    best_quality: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineupStream:
+    id: int
+    channel_id: int
+    quality: str | None
+    provider: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineupState:
+    """How many channels the lineup has, where assigned numbers start, and a version string
+    that changes whenever the lineup's content may have changed (for ETags)."""
+
+    channels: int
+    first_free_number: int
+    version: str
+
+
+def _eligible() -> Any:
+    return and_(Channel.enabled.is_(True), Channel.stream_count > 0)
+
+
+def format_number(number: float) -> str:
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+async def lineup_state(session: AsyncSession, *, with_streams: bool = False) -> LineupState:
+    """One aggregate statement (two with streams). Sync recomputes counts with plain SQL that
+    leaves ``updated_at`` alone, so the version also folds in the counts and sums such updates
+    change."""
+    eligible = _eligible()
+    row = (
+        await session.execute(
+            select(
+                func.sum(case((eligible, 1), else_=0)),
+                func.max(case((eligible, Channel.number))),
+                func.count(),
+                func.max(Channel.id),
+                func.sum(Channel.id),
+                func.max(Channel.updated_at),
+                func.sum(Channel.stream_count),
+                func.sum(Channel.active_stream_count),
+                func.count(Channel.logo),
+                func.count(Channel.tvg_id),
+                func.count(Channel.category),
+                func.count(Channel.number),
+            ).select_from(Channel)
+        )
+    ).one()
+    parts: list[Any] = list(row)
+    if with_streams:
+        providers = select(
+            func.max(Provider.updated_at),
+            func.sum(case((Provider.enabled.is_(True), Provider.id), else_=0)),
+        ).select_from(Provider)
+        streams = (
+            await session.execute(
+                select(
+                    func.count(),
+                    func.sum(Stream.rank + Stream.id),
+                    func.sum(case((Stream.active.is_(True), Stream.id), else_=0)),
+                    func.max(Stream.updated_at),
+                )
+                .select_from(Stream)
+                .where(Stream.removed_at.is_(None))
+            )
+        ).one()
+        parts += [*streams, *(await session.execute(providers)).one()]
+    count = int(row[0] or 0)
+    highest = row[1]
+    first_free = max(1, math.floor(highest) + 1) if highest is not None else 1
+    return LineupState(count, first_free, "|".join(str(v) for v in parts))
+
+
+_COLUMNS = (
+    Channel.id,
+    Channel.name,
+    Channel.number,
+    Channel.category,
+    Channel.logo,
+    Channel.tvg_id,
+    Channel.best_quality,
+    Channel.search_name,
+)
+
+
+def _channel(row: Any, chno: str) -> LineupChannel:
+    # Positional: 100k rows per full playlist, and Row attribute lookups by name cost more.
+    channel_id, name, number, category, logo, tvg_id, best_quality = row[:7]
+    return LineupChannel(channel_id, name, chno, number, category, logo, tvg_id, best_quality)
+
+
+async def iter_lineup(
+    session: AsyncSession,
+    *,
+    first_free_number: int,
+    category: str | None = None,
+    page_size: int = 2000,
+) -> AsyncIterator[list[LineupChannel]]:
+    """Pages of the lineup in order; ``first_free_number`` comes from :func:`lineup_state`."""
+    # Plain Core rows: a column select needs none of the ORM result machinery.
+    conn = await session.connection()
+    where: list[Any] = [_eligible()]
+    if category is not None:
+        where.append(Channel.category == category)
+
+    # Numbered channels, keyset on (number, search_name, id): an index range per page.
+    after: tuple[Any, ...] | None = None
+    while True:
+        query = select(*_COLUMNS).where(*where, Channel.number.is_not(None))
+        if after is not None:
+            query = query.where(
+                tuple_(Channel.number, Channel.search_name, Channel.id) > tuple_(*after)
+            )
+        rows = (
+            await conn.execute(
+                query.order_by(Channel.number, Channel.search_name, Channel.id).limit(page_size)
+            )
+        ).all()
+        if rows:
+            # number is never NULL in this phase
+            yield [_channel(r, format_number(cast(float, r[2]))) for r in rows]
+        if len(rows) < page_size:
+            break
+        last = rows[-1]
+        after = (last.number, last.search_name, last.id)
+
+    # Unnumbered channels by name. Without a filter the assigned number is a running count; with
+    # one, each channel's place among all unnumbered channels comes from a window function, so
+    # a channel keeps its number whichever category is asked for.
+    after = None
+    seq = first_free_number
+    name_col: Any
+    id_col: Any
+    while True:
+        if category is None:
+            # "number + 0": the same test, but not one an index on number can serve, so SQLite
+            # walks the (search_name, id) index in order instead of sorting every unnumbered row.
+            query = select(*_COLUMNS).where(*where, (Channel.number + 0).is_(None))
+            name_col, id_col = Channel.search_name, Channel.id
+        else:
+            ranked = (
+                select(
+                    *_COLUMNS,
+                    func.row_number().over(order_by=(Channel.search_name, Channel.id)).label("seq"),
+                )
+                .where(_eligible(), Channel.number.is_(None))
+                .subquery()
+            )
+            query = select(ranked).where(ranked.c.category == category)
+            name_col, id_col = ranked.c.search_name, ranked.c.id
+        if after is not None:
+            query = query.where(tuple_(name_col, id_col) > tuple_(*after))
+        rows = (await conn.execute(query.order_by(name_col, id_col).limit(page_size))).all()
+        if rows:
+            if category is None:
+                page = [_channel(r, str(seq + i)) for i, r in enumerate(rows)]
+                seq += len(rows)
+            else:
+                page = [_channel(r, str(first_free_number + int(r[-1]) - 1)) for r in rows]
+            yield page
+        if len(rows) < page_size:
+            break
+        after = (rows[-1].search_name, rows[-1].id)
+
+
+async def streams_for(
+    session: AsyncSession, channel_ids: Sequence[int]
+) -> dict[int, list[LineupStream]]:
+    """The playable streams of a page of channels, best first: one statement per page."""
+    out: dict[int, list[LineupStream]] = defaultdict(list)
+    if not channel_ids:
+        return out
+    conn = await session.connection()
+    rows = await conn.execute(
+        select(Stream.id, Stream.channel_id, Stream.quality, Provider.name)
+        .join(Provider, Provider.id == Stream.provider_id)
+        .where(
+            Stream.channel_id.in_(channel_ids),
+            Stream.active.is_(True),
+            Stream.removed_at.is_(None),
+            Provider.enabled.is_(True),
+        )
+        .order_by(Stream.channel_id, Stream.rank, Stream.id)
+    )
+    for stream_id, channel_id, quality, provider in rows:
+        out[channel_id].append(LineupStream(stream_id, channel_id, quality, provider))
+    return out
+
+
+def _playable() -> Any:
+    return and_(Stream.active.is_(True), Stream.removed_at.is_(None), Provider.enabled.is_(True))
+
+
+async def best_stream(session: AsyncSession, channel_id: int) -> Stream:
+    """The stream to play for a channel: the best-ranked active, listed stream of an enabled
+    provider. Raises :class:`NotFound` for an unknown or disabled channel and
+    :class:`NoPlayableStream` when nothing can be played."""
+    stream = (
+        await session.execute(
+            select(Stream)
+            .join(Channel, Channel.id == Stream.channel_id)
+            .join(Provider, Provider.id == Stream.provider_id)
+            .where(Stream.channel_id == channel_id, Channel.enabled.is_(True), _playable())
+            .order_by(Stream.rank, Stream.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if stream is not None:
+        return stream
+    # Only the failure path pays for telling "no such channel" from "nothing to play".
+    channel = await session.get(Channel, channel_id)
+    if channel is None or not channel.enabled:
+        raise NotFound(f"no channel {channel_id}")
+    raise NoPlayableStream(
+        f"channel {channel.name!r} has no active stream right now "
+        f"({channel.stream_count} stream(s), none working)"
+    )
+
+
+async def get_stream(session: AsyncSession, stream_id: int) -> Stream:
+    """One specific stream, for clients that listed every stream. Same rules as
+    :func:`best_stream`: gone or disabled is :class:`NotFound`, inactive is
+    :class:`NoPlayableStream`."""
+    row = (
+        await session.execute(
+            select(Stream, Channel.enabled, Provider.enabled)
+            .join(Channel, Channel.id == Stream.channel_id)
+            .join(Provider, Provider.id == Stream.provider_id)
+            .where(Stream.id == stream_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no stream {stream_id}")
+    stream, channel_enabled, provider_enabled = row
+    if stream.removed_at is not None or not channel_enabled or not provider_enabled:
+        raise NotFound(f"stream {stream_id} is no longer offered")
+    if not stream.active:
+        raise NoPlayableStream(f"stream {stream_id} is marked inactive by health checks")
+    return stream
+
+
+async def tuner_count(session: AsyncSession, configured: int | None = None) -> int:
+    """Tuners to announce: the setting, else the enabled providers' connection limits summed."""
+    if configured is not None:
+        return configured
+    total = await session.scalar(
+        select(func.sum(Provider.max_connections)).where(Provider.enabled.is_(True))
+    )
+    return int(total) if total else DEFAULT_TUNERS
