@@ -375,7 +375,9 @@ async def test_movies_and_episodes_in_an_m3u_are_left_to_the_vod_sync(
     fake_provider, session_factory, tmp_path
 ) -> None:
     ctx = make_ctx(session_factory, tmp_path)
-    pid = await add_provider(session_factory, name="plus", kind="m3u", url=fake_provider.get_php_url("acme"))
+    pid = await add_provider(
+        session_factory, name="plus", kind="m3u", url=fake_provider.get_php_url("acme")
+    )
     result = await sync_provider(ctx, provider_id=pid)
     catalog = fake_provider.account("acme").catalog
     assert result.status == "ok", result.message
