@@ -154,7 +154,9 @@ def server_factory(
         _stop(server)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, so it must be closed before the asyncio tests of other packages run.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

@@ -71,6 +71,13 @@ export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, 
   const focusIndex = (index: number) => {
     const i = Math.max(0, Math.min(items.length - 1, index));
     virtualizer.scrollToIndex(Math.floor(i / columns), { align: 'auto' });
+    // A row already rendered takes focus at once, so quick repeated key presses each move one
+    // step; only rows scrolled in from far away wait for the next frames to be rendered.
+    const rendered = parentRef.current?.querySelector<HTMLElement>(`[data-channel-index="${i}"]`);
+    if (rendered) {
+      rendered.focus({ preventScroll: true });
+      return;
+    }
     const tryFocus = (n: number) => {
       const el = parentRef.current?.querySelector<HTMLElement>(`[data-channel-index="${i}"]`);
       if (el) el.focus({ preventScroll: true });
