@@ -13,6 +13,8 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.api.errors import ApiError
 
@@ -20,6 +22,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 T = TypeVar("T")
+R = TypeVar("R", bound=BaseModel)
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size (max {MAX_LIMIT})")]
 CursorQuery = Annotated[
@@ -66,6 +69,22 @@ def decode_cursor(cursor: str | None, *types: type) -> tuple[Any, ...] | None:
 def split_page(rows: list[T], limit: int) -> tuple[list[T], bool]:
     """Rows fetched with ``LIMIT limit + 1``: the page, and whether another one follows."""
     return rows[:limit], len(rows) > limit
+
+
+async def page_by_id(
+    session: AsyncSession, model: Any, read: type[R], limit: int, cursor: str | None
+) -> Page[R]:
+    """One page of every ``model`` row in id order, each shown as ``read``; the cursor is the id."""
+    after = decode_cursor(cursor, int)
+    query = select(model).order_by(model.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(model.id > after[0])
+    rows, more = split_page(list((await session.scalars(query)).all()), limit)
+    page: type[Page[R]] = Page[read]  # type: ignore[valid-type]
+    return page(
+        items=[read.model_validate(r) for r in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more else None,
+    )
 
 
 def _invalid() -> ApiError:

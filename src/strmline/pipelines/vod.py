@@ -12,9 +12,10 @@ with two sources: same TMDB id, else the same normalised title and year.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import Table, bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -323,6 +324,21 @@ class _Identity:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class _TitleSpec:
+    """What differs between writing movies and writing series; the algorithm is the same."""
+
+    kind: Literal["movies", "series"]  # the prefix of its VodSyncResult counters
+    model: type[VodMovie] | type[VodSeries]
+    titles: Table
+    sources: Table
+    owner: str  # the column of ``sources`` holding the title id
+
+
+_MOVIE_SPEC = _TitleSpec("movies", VodMovie, MOVIES, MOVIE_SOURCES, "movie_id")
+_SERIES_SPEC = _TitleSpec("series", VodSeries, SERIES, SERIES_SOURCES, "series_id")
+
+
 class _Writer:
     def __init__(
         self,
@@ -367,109 +383,55 @@ class _Writer:
             index.sources[row.id] = int(row.n or 0)
         return index
 
-    # -- movies --------------------------------------------------------------------------------
+    # -- movies and series ----------------------------------------------------------------------
 
     async def movies(self, items: list[MovieIn], existing: dict[str, Any], gone: list[int]) -> None:
-        now, result = self.now, self.result
-        if items:
-            owners = select(
-                MOVIE_SOURCES.c.movie_id.label("owner"), MOVIE_SOURCES.c.removed_at
-            ).subquery()
-            index = await self._identity(VodMovie, owners)
-            new_rows: list[dict[str, Any]] = []
-            title_updates: dict[int, dict[str, Any]] = {}
-            out: dict[str, int] = {}
-            for item in items:
-                key = title_key(item.title, item.year)
-                row = existing.get(item.key)
-                movie_id = index.find(item.tmdb_id, key)
-                if row is not None and movie_id is None and index.sources.get(row.movie_id, 0) <= 1:
-                    movie_id = row.movie_id  # renamed: the title moves, its id (and file) stays
-                if movie_id is None:
-                    values = item.title_row(key, now)
-                    values["_key"] = item.key
-                    new_rows.append(values)
-                    continue
-                index.add(movie_id, item.tmdb_id, key)
-                if row is not None:
-                    title_updates[movie_id] = item.title_update(key) | {"_id": movie_id}
-                out[item.key] = movie_id
-            ids = await allocate_ids(self.session, "vod_movies", len(new_rows))
-            kept: list[dict[str, Any]] = []
-            for values, new_id in zip(new_rows, ids, strict=True):
-                # Two new entries of one sync can be the same movie: the first creates it.
-                existing_id = index.find(values["tmdb_id"], values["match_key"])
-                if existing_id is not None:
-                    out[values.pop("_key")] = existing_id
-                    continue
-                values["id"] = new_id
-                index.add(new_id, values["tmdb_id"], values["match_key"])
-                out[values.pop("_key")] = new_id
-                kept.append(values)
-            await insert_rows(self.session, MOVIES, kept, batch=self.batch)
-            inserts: list[dict[str, Any]] = []
-            updates: list[dict[str, Any]] = []
-            for item in items:
-                values = item.source_values(now) | {"movie_id": out[item.key]}
-                row = existing.get(item.key)
-                if row is None:
-                    inserts.append(
-                        values
-                        | {
-                            "provider_id": self.provider_id,
-                            "provider_key": item.key,
-                            "created_at": now,
-                        }
-                    )
-                else:
-                    updates.append(values | {"_id": row.id})
-            result.movies_added = await insert_rows(
-                self.session, MOVIE_SOURCES, inserts, batch=self.batch
-            )
-            await self._update(MOVIE_SOURCES, updates)
-            await self._update(MOVIES, list(title_updates.values()))
-            result.movies_updated = len(updates)
-        if gone:
-            await self._update(MOVIE_SOURCES, [{"_id": sid, "removed_at": now} for sid in gone])
-            result.movies_removed = len(gone)
-
-    # -- series --------------------------------------------------------------------------------
+        await self._titles(_MOVIE_SPEC, items, existing, gone)
 
     async def series(
         self, items: list[SeriesIn], existing: dict[str, Any], gone: list[Any]
     ) -> dict[str, int]:
         """Writes series and their sources; returns provider key → series id of ``items``."""
+        return await self._titles(_SERIES_SPEC, items, existing, [r.id for r in gone])
+
+    async def _titles(
+        self,
+        spec: _TitleSpec,
+        items: Sequence[MovieIn | SeriesIn],
+        existing: dict[str, Any],
+        gone: list[int],
+    ) -> dict[str, int]:
+        """Writes titles and their sources; returns provider key → title id of ``items``."""
         now, result = self.now, self.result
         out: dict[str, int] = {}
         if items:
             owners = select(
-                SERIES_SOURCES.c.series_id.label("owner"), SERIES_SOURCES.c.removed_at
+                spec.sources.c[spec.owner].label("owner"), spec.sources.c.removed_at
             ).subquery()
-            index = await self._identity(VodSeries, owners)
+            index = await self._identity(spec.model, owners)
             new_rows: list[dict[str, Any]] = []
             title_updates: dict[int, dict[str, Any]] = {}
             for item in items:
                 key = title_key(item.title, item.year)
                 row = existing.get(item.key)
-                series_id = index.find(item.tmdb_id, key)
-                if (
-                    row is not None
-                    and series_id is None
-                    and index.sources.get(row.series_id, 0) <= 1
-                ):
-                    series_id = row.series_id
-                if series_id is None:
+                title_id = index.find(item.tmdb_id, key)
+                if row is not None and title_id is None:
+                    owner_id = getattr(row, spec.owner)
+                    if index.sources.get(owner_id, 0) <= 1:
+                        title_id = owner_id  # renamed: the title moves, its id (and file) stays
+                if title_id is None:
                     values = item.title_row(key, now)
-                    new_rows.append(values)
                     values["_key"] = item.key
+                    new_rows.append(values)
                     continue
-                index.add(series_id, item.tmdb_id, key)
+                index.add(title_id, item.tmdb_id, key)
                 if row is not None:
-                    title_updates[series_id] = item.title_update(key) | {"_id": series_id}
-                out[item.key] = series_id
-            ids = await allocate_ids(self.session, "vod_series", len(new_rows))
+                    title_updates[title_id] = item.title_update(key) | {"_id": title_id}
+                out[item.key] = title_id
+            ids = await allocate_ids(self.session, spec.titles.name, len(new_rows))
             kept: list[dict[str, Any]] = []
             for values, new_id in zip(new_rows, ids, strict=True):
+                # Two new entries of one sync can be the same title: the first creates it.
                 existing_id = index.find(values["tmdb_id"], values["match_key"])
                 if existing_id is not None:
                     out[values.pop("_key")] = existing_id
@@ -478,11 +440,11 @@ class _Writer:
                 index.add(new_id, values["tmdb_id"], values["match_key"])
                 out[values.pop("_key")] = new_id
                 kept.append(values)
-            await insert_rows(self.session, SERIES, kept, batch=self.batch)
+            await insert_rows(self.session, spec.titles, kept, batch=self.batch)
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             for item in items:
-                values = item.source_values(now) | {"series_id": out[item.key]}
+                values = item.source_values(now) | {spec.owner: out[item.key]}
                 row = existing.get(item.key)
                 if row is None:
                     inserts.append(
@@ -495,15 +457,14 @@ class _Writer:
                     )
                 else:
                     updates.append(values | {"_id": row.id})
-            result.series_added = await insert_rows(
-                self.session, SERIES_SOURCES, inserts, batch=self.batch
-            )
-            await self._update(SERIES_SOURCES, updates)
-            await self._update(SERIES, list(title_updates.values()))
-            result.series_updated = len(updates)
+            added = await insert_rows(self.session, spec.sources, inserts, batch=self.batch)
+            setattr(result, f"{spec.kind}_added", added)
+            await self._update(spec.sources, updates)
+            await self._update(spec.titles, list(title_updates.values()))
+            setattr(result, f"{spec.kind}_updated", len(updates))
         if gone:
-            await self._update(SERIES_SOURCES, [{"_id": r.id, "removed_at": now} for r in gone])
-            result.series_removed = len(gone)
+            await self._update(spec.sources, [{"_id": sid, "removed_at": now} for sid in gone])
+            setattr(result, f"{spec.kind}_removed", len(gone))
         return out
 
     # -- episodes ------------------------------------------------------------------------------

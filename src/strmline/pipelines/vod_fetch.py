@@ -22,7 +22,7 @@ import orjson
 
 from strmline.db.models import Provider
 from strmline.errors import StrmlineError
-from strmline.formats.vodnames import looks_like_vod, parse_title
+from strmline.formats.vodnames import ParsedTitle, looks_like_vod, parse_title
 from strmline.formats.xtream import movie_url, parse_categories, series_url
 from strmline.formats.xtream_vod import (
     DEFAULT_EPISODE_EXT,
@@ -259,6 +259,12 @@ class EpisodeIn:
         }
 
 
+def _parse_titles(name: str, title: str | None) -> tuple[ParsedTitle, str]:
+    """An Xtream entry's parsed name, and its clean title (from ``title`` when it has one)."""
+    parsed = parse_title(name)
+    return parsed, parse_title(title).title if title else parsed.title
+
+
 class VodSource:
     """What the sync asks of a provider; the M3U kind has everything after ``lists``."""
 
@@ -285,12 +291,8 @@ class XtreamVod(VodSource):
 
     async def lists(self) -> tuple[list[MovieIn], list[SeriesIn]]:
         await self.client.authenticate()
-        vod_cats = {
-            c.id: c.name for c in parse_categories(await self.client.get("get_vod_categories"))
-        }
-        series_cats = {
-            c.id: c.name for c in parse_categories(await self.client.get("get_series_categories"))
-        }
+        vod_cats = await self._categories("get_vod_categories")
+        series_cats = await self._categories("get_series_categories")
         movies = [
             self._movie(s, vod_cats)
             for s in parse_vod_streams(await self.client.get("get_vod_streams"))
@@ -300,9 +302,25 @@ class XtreamVod(VodSource):
         ]
         return movies, series
 
+    async def _categories(self, action: str) -> dict[str, str]:
+        return {c.id: c.name for c in parse_categories(await self.client.get(action))}
+
+    async def _detail(
+        self, gate: asyncio.Semaphore, label: str, action: str, **params: Any
+    ) -> tuple[bool, Any]:
+        """One details call under ``gate``: (True, payload), or the failure noted and (False, None).
+
+        One failing title must not fail the rest, so the error only goes into ``failures``.
+        """
+        async with gate:
+            try:
+                return True, await self.client.get(action, **params)
+            except StrmlineError as exc:
+                self.failures.append(f"{label}: {exc.message}")
+                return False, None
+
     def _movie(self, stream: VodStream, categories: dict[str, str]) -> MovieIn:
-        parsed = parse_title(stream.name)
-        clean = parse_title(stream.title).title if stream.title else parsed.title
+        parsed, clean = _parse_titles(stream.name, stream.title)
         server = self.client.server
         return MovieIn(
             key=str(stream.stream_id),
@@ -322,8 +340,7 @@ class XtreamVod(VodSource):
         ).seal()
 
     def _series(self, item: SeriesItem, categories: dict[str, str]) -> SeriesIn:
-        parsed = parse_title(item.name)
-        clean = parse_title(item.title).title if item.title else parsed.title
+        parsed, clean = _parse_titles(item.name, item.title)
         return SeriesIn(
             key=str(item.series_id),
             name=item.name,
@@ -345,12 +362,11 @@ class XtreamVod(VodSource):
 
         async def one(key: str) -> None:
             nonlocal done
-            async with gate:
-                try:
-                    payload = await self.client.get("get_series_info", series_id=key)
-                except StrmlineError as exc:
-                    self.failures.append(f"series {key}: {exc.message}")
-                    return
+            ok, payload = await self._detail(
+                gate, f"series {key}", "get_series_info", series_id=key
+            )
+            if not ok:
+                return
             info = parse_series_info(payload)
             server = self.client.server
             out[key] = [
@@ -380,12 +396,11 @@ class XtreamVod(VodSource):
         gate = asyncio.Semaphore(ctx.settings.vod.series_info_concurrency)
 
         async def one(movie: MovieIn) -> None:
-            async with gate:
-                try:
-                    payload = await self.client.get("get_vod_info", vod_id=movie.key)
-                except StrmlineError as exc:
-                    self.failures.append(f"movie {movie.key}: {exc.message}")
-                    return
+            ok, payload = await self._detail(
+                gate, f"movie {movie.key}", "get_vod_info", vod_id=movie.key
+            )
+            if not ok:
+                return
             info = parse_vod_info(payload)
             movie.plot = info.plot or movie.plot
             movie.genre = info.genre or movie.genre

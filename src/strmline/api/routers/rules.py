@@ -12,7 +12,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
 
 from strmline.api.deps import AdminUser, SessionDep
 from strmline.api.pagination import (
@@ -20,9 +19,7 @@ from strmline.api.pagination import (
     CursorQuery,
     LimitQuery,
     Page,
-    decode_cursor,
-    encode_cursor,
-    split_page,
+    page_by_id,
 )
 from strmline.api.params import IdPath
 from strmline.db.models import MergeRule
@@ -95,15 +92,7 @@ async def list_rules(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[RuleRead]:
-    after = decode_cursor(cursor, int)
-    query = select(MergeRule).order_by(MergeRule.id).limit(limit + 1)
-    if after is not None:
-        query = query.where(MergeRule.id > after[0])
-    rules, more = split_page(list((await session.scalars(query)).all()), limit)
-    return Page[RuleRead](
-        items=[RuleRead.model_validate(r) for r in rules],
-        next_cursor=encode_cursor(rules[-1].id) if more else None,
-    )
+    return await page_by_id(session, MergeRule, RuleRead, limit, cursor)
 
 
 @router.post("", status_code=201, summary="Add a merge rule")

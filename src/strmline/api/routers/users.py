@@ -19,9 +19,7 @@ from strmline.api.pagination import (
     CursorQuery,
     LimitQuery,
     Page,
-    decode_cursor,
-    encode_cursor,
-    split_page,
+    page_by_id,
 )
 from strmline.api.params import IdPath
 from strmline.db.models import User
@@ -83,15 +81,7 @@ async def list_users(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[UserRead]:
-    after = decode_cursor(cursor, int)
-    query = select(User).order_by(User.id).limit(limit + 1)
-    if after is not None:
-        query = query.where(User.id > after[0])
-    users, more = split_page(list((await session.scalars(query)).all()), limit)
-    return Page[UserRead](
-        items=[UserRead.model_validate(u) for u in users],
-        next_cursor=encode_cursor(users[-1].id) if more else None,
-    )
+    return await page_by_id(session, User, UserRead, limit, cursor)
 
 
 @router.post("", status_code=201, summary="Add a user")
