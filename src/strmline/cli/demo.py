@@ -14,10 +14,9 @@ from strmline.db.engine import engine_from_settings, make_session_factory, sessi
 from strmline.db.migrate import upgrade
 from strmline.db.models import Provider
 from strmline.demo import FakeProviderServer
+from strmline.jobs.runtime import JobRuntime
 from strmline.pipelines import providers as provider_service
 from strmline.pipelines import users as user_service
-from strmline.pipelines.context import PipelineContext
-from strmline.pipelines.sync import sync_provider
 
 DEMO_DATA_DIR = Path("./data-demo")
 M3U_NAME = "Demo M3U (acme)"
@@ -60,11 +59,16 @@ async def _prepare(settings: Settings, server: FakeProviderServer) -> tuple[bool
                     existing.url = spec.url
                     ids.append(existing.id)
             has_users = await user_service.count(session=session) > 0
-        ctx = PipelineContext(session_factory=factory, settings=settings)
         lines = []
-        for provider_id in ids:
-            result = await sync_provider(ctx, provider_id=provider_id)
-            lines.append(f"  {result.provider}: {result.status}, {result.message}")
+        # Through the job runtime, so the first syncs show up in the UI's job history.
+        async with JobRuntime(settings, session_factory=factory) as runtime:
+            for provider_id in ids:
+                job = await runtime.run_inline("sync", {"provider_id": provider_id}, trigger="cli")
+                result = job.result or {}
+                status = result.get("status", job.state)
+                lines.append(
+                    f"  {result.get('provider', provider_id)}: {status}, {result.get('message') or job.error}"
+                )
         return has_users, lines
     finally:
         await engine.dispose()
