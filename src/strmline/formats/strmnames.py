@@ -8,7 +8,6 @@ Emby and Kodi write the tag ``[tmdbid=N]``, Plex ``{tmdb-N}``; the tag only when
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 from typing import Literal
 from xml.sax.saxutils import escape
 
@@ -83,10 +82,6 @@ def episode_file(
     if own:
         name = f"{name} - {own}"
     return safe_name(name)
-
-
-def movie_path(folder: PurePosixPath, name: str, suffix: str) -> PurePosixPath:
-    return folder / name / f"{name}{suffix}"
 
 
 def _tag(name: str, value: object) -> str:

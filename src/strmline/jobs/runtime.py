@@ -29,6 +29,7 @@ from strmline.jobs import records, registry
 from strmline.jobs.events import EventBus, make_event_bus
 from strmline.jobs.options import job_settings
 from strmline.pipelines.context import Cancelled, PipelineContext
+from strmline.providers.http import make_client
 
 log = logging.getLogger(__name__)
 
@@ -422,15 +423,6 @@ class JobRuntime:
 
 def _make_http(settings: Settings) -> httpx.AsyncClient:
     http = settings.http
-    try:
-        from strmline.providers.http import make_client
-    except ImportError:
-        return httpx.AsyncClient(
-            timeout=httpx.Timeout(http.timeout, connect=http.connect_timeout),
-            limits=httpx.Limits(max_connections=http.max_connections),
-            headers={"User-Agent": http.user_agent},
-            follow_redirects=True,
-        )
     return make_client(
         timeout=http.timeout,
         connect_timeout=http.connect_timeout,

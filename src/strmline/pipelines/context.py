@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.config import Settings
 from strmline.errors import StrmlineError
+from strmline.providers.http import make_client
 
 
 class Cancelled(StrmlineError):
@@ -35,6 +38,18 @@ class PipelineContext:
     report: Reporter = _no_report
     job_id: int | None = None
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @asynccontextmanager
+    async def http_client(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The runner's shared client, or one made from the settings and closed on exit."""
+        if self.http is not None:
+            yield self.http
+            return
+        http = self.settings.http
+        async with make_client(
+            timeout=http.timeout, connect_timeout=http.connect_timeout, user_agent=http.user_agent
+        ) as client:
+            yield client
 
     def check_cancelled(self) -> None:
         if self.cancel.is_set():

@@ -36,7 +36,7 @@ from strmline.pipelines import epg_match
 from strmline.pipelines.bulk import insert_rows
 from strmline.pipelines.context import PipelineContext
 from strmline.providers import epg as epg_fetch
-from strmline.providers.http import make_client, redact_text, redact_url
+from strmline.providers.http import redact_text, redact_url
 
 STAGING = cast(Table, EpgProgrammeStaging.__table__)
 CHANNELS = cast(Table, EpgChannel.__table__)
@@ -253,12 +253,8 @@ async def _fetch(
     if not epg_fetch.is_remote(url):
         path = epg_fetch.local_path(url)
         return path, await asyncio.to_thread(epg_fetch.file_hash, path)
-    http = ctx.settings.http
-    client = ctx.http or make_client(
-        timeout=http.timeout, connect_timeout=http.connect_timeout, user_agent=http.user_agent
-    )
     latest = [0]
-    try:
+    async with ctx.http_client() as client:
         path = tmp / "guide"
         digest = await epg_fetch.download(
             client,
@@ -270,9 +266,6 @@ async def _fetch(
         )
         await ctx.report(0, None, f"{name}: downloaded {latest[0] / 1e6:.1f} MB")
         return path, digest
-    finally:
-        if ctx.http is None:
-            await client.aclose()
 
 
 async def _stage(

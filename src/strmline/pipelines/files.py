@@ -68,6 +68,11 @@ class LibraryWriter:
                 path.unlink()
                 removed += 1
                 emptied.add(path.parent)
+        self._remove_emptied(emptied)
+        return removed
+
+    def _remove_emptied(self, emptied: set[Path]) -> None:
+        """Remove each of these folders and its parents below the root, while they are empty."""
         for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
             while folder != self.root and self.root in folder.parents:
                 try:
@@ -75,4 +80,3 @@ class LibraryWriter:
                 except OSError:
                     break
                 folder = folder.parent
-        return removed

@@ -17,8 +17,8 @@ import httpx
 
 from strmline.db.models import Provider
 from strmline.errors import StrmlineError
+from strmline.pipelines.providers import xtream_client
 from strmline.providers.http import provider_errors, raise_for_status, redact_text, redact_url
-from strmline.providers.xtream import XtreamClient
 
 HEAD_BYTES = 64 * 1024
 
@@ -42,13 +42,7 @@ def _failed(message: str) -> dict[str, Any]:
 
 
 async def _check_xtream(provider: Provider, client: httpx.AsyncClient) -> dict[str, Any]:
-    xtream = XtreamClient(
-        client,
-        provider.url,
-        provider.username or "",
-        provider.password or "",
-        backup_servers=provider.backup_urls or (),
-    )
+    xtream = xtream_client(provider, client)
     account = await xtream.authenticate()
     expires = account.expires_at.date().isoformat() if account.expires_at else "never"
     return {

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.models import Provider, Stream
 from strmline.errors import ConfigError, Conflict, NotFound
+from strmline.providers.xtream import XtreamClient
 
 _PASSWORD_PARAM = re.compile(r"(?i)([?&](?:password|pass|pwd|token)=)[^&#]*")
 
@@ -148,6 +150,17 @@ async def delete(*, session: AsyncSession, provider: Provider) -> None:
     await session.delete(provider)
     await session.flush()
     await recompute.channels(session, channel_ids)
+
+
+def xtream_client(provider: Provider, client: httpx.AsyncClient) -> XtreamClient:
+    """The Xtream API client for an ``xtream`` provider record, its backup servers included."""
+    return XtreamClient(
+        client,
+        provider.url,
+        provider.username or "",
+        provider.password or "",
+        backup_servers=provider.backup_urls or (),
+    )
 
 
 def redact(url: str, secrets: list[str | None] | None = None) -> str:

@@ -166,13 +166,7 @@ class Library(LibraryWriter):
                 continue
             removed += 1
             emptied.add(path.parent)
-        for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
-            while folder != self.root and self.root in folder.parents:
-                try:
-                    folder.rmdir()  # only succeeds when empty: other files are never touched
-                except OSError:
-                    break
-                folder = folder.parent
+        self._remove_emptied(emptied)
         return removed
 
 

@@ -32,12 +32,11 @@ from strmline.matching.matcher import ChannelIndex
 from strmline.matching.names import ParsedName, Quality, normalize, parse_name
 from strmline.matching.rules import MergeRule as Rule
 from strmline.pipelines import epg_match, recompute
-from strmline.pipelines.bulk import insert_records, insert_rows
+from strmline.pipelines.bulk import batched, insert_records, insert_rows
 from strmline.pipelines.context import PipelineContext
+from strmline.pipelines.providers import xtream_client
 from strmline.providers.base import FetchResult, LiveItem
-from strmline.providers.http import make_client
 from strmline.providers.m3u import fetch_m3u
-from strmline.providers.xtream import XtreamClient
 
 STREAMS = cast(Table, Stream.__table__)
 CHANNELS = cast(Table, Channel.__table__)
@@ -105,19 +104,9 @@ def parse_number(chno: str | None) -> float | None:
 async def fetch_provider(
     provider: Provider, ctx: PipelineContext, on_progress: Callable[[int, int], None] | None
 ) -> FetchResult:
-    http = ctx.settings.http
-    client = ctx.http or make_client(
-        timeout=http.timeout, connect_timeout=http.connect_timeout, user_agent=http.user_agent
-    )
-    try:
+    async with ctx.http_client() as client:
         if provider.kind == "xtream":
-            xtream = XtreamClient(
-                client,
-                provider.url,
-                provider.username or "",
-                provider.password or "",
-                backup_servers=provider.backup_urls or (),
-            )
+            xtream = xtream_client(provider, client)
             return await xtream.fetch_live(output=provider.output_format, on_progress=on_progress)
         return await fetch_m3u(
             client,
@@ -125,9 +114,6 @@ async def fetch_provider(
             user_agent=provider.user_agent,
             on_progress=on_progress,
         )
-    finally:
-        if ctx.http is None:
-            await client.aclose()
 
 
 async def _fetch_with_progress(provider: Provider, ctx: PipelineContext) -> FetchResult:
@@ -401,14 +387,14 @@ async def _write(
             by_shape.setdefault(frozenset(values), []).append(values)
         for shape_rows in by_shape.values():
             stmt = update(STREAMS).where(STREAMS.c.id == bindparam("_id"))
-            for chunk in _chunks(shape_rows, batch):
+            for chunk in batched(shape_rows, batch):
                 await session.execute(stmt, chunk)
         result.streams_updated = len(updates)
     del updates
 
     if missing:
         stmt = update(STREAMS).where(STREAMS.c.id == bindparam("_id")).values(removed_at=now)
-        for chunk in _chunks([{"_id": sid} for sid in missing], batch):
+        for chunk in batched([{"_id": sid} for sid in missing], batch):
             await session.execute(stmt, chunk)
         missing_ids = set(missing)
         affected.update(r.channel_id for r in rows if r.id in missing_ids)
@@ -695,11 +681,6 @@ async def allocate_ids(session: AsyncSession, table: str, count: int) -> list[in
         return [int(r[0]) for r in rows]
     start = int(await session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")) or 0)
     return list(range(start + 1, start + count + 1))
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
 
 
 async def _finish(

@@ -32,7 +32,7 @@ from strmline.db.models import (
 )
 from strmline.errors import NotFound, StrmlineError
 from strmline.formats.vodnames import looks_like_vod
-from strmline.pipelines.bulk import insert_rows
+from strmline.pipelines.bulk import batched, insert_rows
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.sync import allocate_ids
 from strmline.pipelines.vod_fetch import EpisodeIn, MovieIn, SeriesIn, VodSource, open_source
@@ -298,10 +298,6 @@ async def _lock(session: AsyncSession) -> None:
         await session.execute(text("UPDATE vod_movies SET id = id WHERE id = -1"))
 
 
-def _chunks(rows: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
-
-
 class _Identity:
     """Logical titles by TMDB id and by normalised title + year, loaded once per sync."""
 
@@ -362,7 +358,7 @@ class _Writer:
             shapes.setdefault(frozenset(row), []).append(row)
         for shape_rows in shapes.values():
             stmt = update(table).where(table.c.id == bindparam("_id"))
-            for chunk in _chunks(shape_rows, self.batch):
+            for chunk in batched(shape_rows, self.batch):
                 await self.session.execute(stmt, chunk)
 
     async def _identity(self, model: type[VodMovie] | type[VodSeries], source: Any) -> _Identity:

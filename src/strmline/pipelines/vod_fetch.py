@@ -36,7 +36,7 @@ from strmline.formats.xtream_vod import (
 )
 from strmline.matching.names import normalize
 from strmline.pipelines.context import PipelineContext
-from strmline.providers.http import make_client
+from strmline.pipelines.providers import xtream_client
 from strmline.providers.m3u import fetch_m3u
 from strmline.providers.xtream import XtreamClient
 
@@ -487,23 +487,8 @@ class M3uVod(VodSource):
 
 @asynccontextmanager
 async def open_source(provider: Provider, ctx: PipelineContext) -> AsyncIterator[VodSource]:
-    http = ctx.settings.http
-    client = ctx.http or make_client(
-        timeout=http.timeout, connect_timeout=http.connect_timeout, user_agent=http.user_agent
-    )
-    try:
+    async with ctx.http_client() as client:
         if provider.kind == "xtream":
-            yield XtreamVod(
-                XtreamClient(
-                    client,
-                    provider.url,
-                    provider.username or "",
-                    provider.password or "",
-                    backup_servers=provider.backup_urls or (),
-                )
-            )
+            yield XtreamVod(xtream_client(provider, client))
         else:
             yield M3uVod(provider, ctx, client)
-    finally:
-        if ctx.http is None:
-            await client.aclose()
