@@ -21,8 +21,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from fastapi import Request
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +117,11 @@ class Cache:
             await self.redis.set(key, data, px=max(1, int(ttl * 1000)))
         except RedisError as exc:
             log.warning("cache: write failed: %s", exc)
+
+
+async def commit_catalog_change(request: Request, session: AsyncSession) -> None:
+    """Commit a catalog write, then invalidate: bumping first would let a reader cache the old
+    state again in between."""
+    await session.commit()
+    cache: Cache = request.app.state.cache
+    await cache.bump(*CATALOG_NAMESPACES)

@@ -63,7 +63,12 @@ async def get_current_user(
             "unauthorized",
             "authentication required: send 'Authorization: Bearer <access token>'",
         )
-    user_id, version = decode(credentials.credentials, settings.get_secret_key(), "access")
+    return await user_for_access_token(session, settings, credentials.credentials)
+
+
+async def user_for_access_token(session: AsyncSession, settings: Settings, token: str) -> User:
+    """The active user an access token names; 401 once its version is stale (logout, change)."""
+    user_id, version = decode(token, settings.get_secret_key(), "access")
     user = await session.get(User, user_id)
     if user is None or not user.is_active or user.token_version != version:
         raise ApiError(401, "invalid_token", "the token is no longer valid; log in again")

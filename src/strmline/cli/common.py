@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from strmline.config import get_settings
+from strmline.config import Settings, get_settings
 from strmline.db.engine import engine_from_settings, make_session_factory
 from strmline.db.migrate import upgrade
 
@@ -53,9 +53,12 @@ def progress_bar(*, enabled: bool, bytes_mode: bool = False) -> Progress:
 
 
 @asynccontextmanager
-async def open_db(*, migrate: bool = True) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """The configured database, brought up to date first (cheap when it already is)."""
-    engine = engine_from_settings(get_settings())
+async def open_db(
+    settings: Settings | None = None, *, migrate: bool = True
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The database of ``settings`` (default: the configured one), brought up to date first
+    (cheap when it already is)."""
+    engine = engine_from_settings(settings or get_settings())
     try:
         if migrate:
             await upgrade(engine)

@@ -8,10 +8,9 @@ from pathlib import Path
 import typer
 from sqlalchemy import select
 
-from strmline.cli.common import console, run
+from strmline.cli.common import console, open_db, run
 from strmline.config import Settings
-from strmline.db.engine import engine_from_settings, make_session_factory, session_scope
-from strmline.db.migrate import upgrade
+from strmline.db.engine import session_scope
 from strmline.db.models import Provider
 from strmline.demo import FakeProviderServer
 from strmline.jobs.runtime import JobRuntime
@@ -42,10 +41,7 @@ def _specs(server: FakeProviderServer) -> list[provider_service.ProviderCreate]:
 
 async def _prepare(settings: Settings, server: FakeProviderServer) -> tuple[bool, list[str]]:
     """Add (or re-point) the demo providers and sync them; returns (has users, sync lines)."""
-    engine = engine_from_settings(settings)
-    try:
-        await upgrade(engine)
-        factory = make_session_factory(engine)
+    async with open_db(settings) as factory:
         ids: list[int] = []
         async with session_scope(factory) as session:
             for spec in _specs(server):
@@ -70,8 +66,6 @@ async def _prepare(settings: Settings, server: FakeProviderServer) -> tuple[bool
                     f"  {result.get('provider', provider_id)}: {status}, {result.get('message') or job.error}"
                 )
         return has_users, lines
-    finally:
-        await engine.dispose()
 
 
 def demo(

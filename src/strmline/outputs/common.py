@@ -23,6 +23,9 @@ from strmline.config import Settings
 
 HD_QUALITIES = frozenset({"HD", "FHD", "QHD", "UHD", "8K"})
 
+# Where a /play URL leads changes with health checks and ranking: never let anything cache it.
+NO_STORE = {"Cache-Control": "no-store"}
+
 
 def public_base(request: Request, settings: Settings) -> str:
     if "base_url" in settings.model_fields_set:

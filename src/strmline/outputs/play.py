@@ -7,23 +7,17 @@ those streams.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from strmline.api.deps import SessionDep, TokenUser
 from strmline.api.errors import ApiError
+from strmline.api.params import IdPath
 from strmline.outputs import proxy
+from strmline.outputs.common import NO_STORE
 from strmline.pipelines import playback
 
 router = APIRouter(tags=["outputs"])
-
-# Where to go changes with health checks and ranking: never let anything cache the redirect.
-NO_STORE = {"Cache-Control": "no-store"}
-
-# Ids are 32-bit integers in PostgreSQL; a larger one is a 422, not a database error.
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 _RESPONSES: dict[int | str, dict[str, str]] = {
     302: {"description": "redirect to the stream"},
@@ -48,7 +42,7 @@ def _unavailable(exc: playback.NoPlayableStream) -> ApiError:
     responses=_RESPONSES,
 )
 async def play_channel(
-    channel_id: RowId, user: TokenUser, session: SessionDep, request: Request
+    channel_id: IdPath, user: TokenUser, session: SessionDep, request: Request
 ) -> Response:
     settings = request.app.state.settings
     if await proxy.play_mode(session, channel_id, settings) == "proxy":
@@ -73,7 +67,7 @@ async def play_channel(
     status_code=302,
     responses=_RESPONSES,
 )
-async def play_stream(stream_id: RowId, user: TokenUser, session: SessionDep) -> RedirectResponse:
+async def play_stream(stream_id: IdPath, user: TokenUser, session: SessionDep) -> RedirectResponse:
     try:
         stream = await playback.get_stream(session, stream_id)
     except playback.NoPlayableStream as exc:

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
 from strmline.api.deps import RuntimeDep, SessionDep, SettingsDep, TokenUser
 from strmline.api.errors import ApiError
+from strmline.api.params import IdPath
 from strmline.db.models import Provider, VodEpisodeSource, VodMovieSource
+from strmline.outputs.common import NO_STORE
 
 router = APIRouter(tags=["outputs"])
 
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-NO_STORE = {"Cache-Control": "no-store"}
 PASSED_HEADERS = (
     "content-type",
     "content-length",
@@ -97,7 +97,7 @@ async def _play(
 
 @router.get("/play/movie/{movie_id}", summary="Play a movie from its best source")
 async def play_movie(
-    movie_id: RowId,
+    movie_id: IdPath,
     request: Request,
     user: TokenUser,
     session: SessionDep,
@@ -110,7 +110,7 @@ async def play_movie(
 
 @router.get("/play/episode/{episode_id}", summary="Play an episode from its best source")
 async def play_episode(
-    episode_id: RowId,
+    episode_id: IdPath,
     request: Request,
     user: TokenUser,
     session: SessionDep,

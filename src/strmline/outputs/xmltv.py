@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.api.deps import SessionDep, SettingsDep, TokenUser
@@ -38,28 +38,34 @@ GUIDE_CHUNK = 500  # guide channels per programme query
 FLUSH_BYTES = 256 * 1024
 
 
+def _in_window(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Programmes overlapping [start, end). The bound on ``start`` keeps this a range scan of
+    (epg_channel_id, start): a programme that began over a day before ``start`` is left out."""
+    p = EpgProgramme
+    return (p.start >= start - timedelta(days=1), p.start < end, p.stop > start)
+
+
 async def render_guide(
-    session: AsyncSession, *, start: datetime, days: int, page_size: int = 2000
+    session: AsyncSession,
+    *,
+    start: datetime,
+    days: int,
+    first_free_number: int,
+    page_size: int = 2000,
 ) -> AsyncIterator[bytes]:
     end = start + timedelta(days=days)
-    state = await playback.lineup_state(session)
     yield HEADER.encode()
     # guide channel → the output ids showing it (two lineup channels may share one guide).
     shown: dict[int, list[str]] = defaultdict(list)
     seen: set[str] = set()
     async for page in playback.iter_lineup(
-        session, first_free_number=state.first_free_number, page_size=page_size
+        session, first_free_number=first_free_number, page_size=page_size
     ):
         # Only channels with programmes in the window: a <channel> without any is an error
         # to tv_validate_file, and of no use to a media server.
         has_programmes = (
             select(EpgProgramme.id)
-            .where(
-                EpgProgramme.epg_channel_id == Channel.epg_channel_id,
-                EpgProgramme.start >= start - timedelta(days=1),
-                EpgProgramme.start < end,
-                EpgProgramme.stop > start,
-            )
+            .where(EpgProgramme.epg_channel_id == Channel.epg_channel_id, *_in_window(start, end))
             .exists()
         )
         rows = await session.execute(
@@ -99,12 +105,7 @@ async def render_guide(
                 p.episode_onscreen,
                 p.rating,
             )
-            .where(
-                p.epg_channel_id.in_(chunk),
-                p.start >= start - timedelta(days=1),
-                p.start < end,
-                p.stop > start,
-            )
+            .where(p.epg_channel_id.in_(chunk), *_in_window(start, end))
             .order_by(p.epg_channel_id, p.start)
             .execution_options(yield_per=5000)
         )
@@ -133,15 +134,26 @@ async def render_guide(
 
 
 async def _body(
-    factory: async_sessionmaker[AsyncSession], start: datetime, days: int, page_size: int
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    start: datetime,
+    days: int,
+    first_free_number: int,
+    page_size: int,
 ) -> AsyncIterator[bytes]:
     # The request's session is closed once the handler returns; the body reads in its own.
     async with factory() as session:
-        async for chunk in render_guide(session, start=start, days=days, page_size=page_size):
+        async for chunk in render_guide(
+            session,
+            start=start,
+            days=days,
+            first_free_number=first_free_number,
+            page_size=page_size,
+        ):
             yield chunk
 
 
-async def _version(session: AsyncSession) -> str:
+async def _version(session: AsyncSession, state: playback.LineupState) -> str:
     guide = (
         await session.execute(
             select(
@@ -156,7 +168,6 @@ async def _version(session: AsyncSession) -> str:
             select(func.sum(Channel.epg_channel_id), func.count(Channel.epg_channel_id))
         )
     ).one()
-    state = await playback.lineup_state(session)
     return f"{state.version}|{tuple(guide)}|{tuple(links)}"
 
 
@@ -179,13 +190,22 @@ async def xmltv(
     days = days or settings.epg.output_days
     # The window moves with the clock; an hour's granularity keeps ETags useful.
     start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
-    etag = make_etag("xmltv", await _version(session), days, start.isoformat(), user.api_token)
+    state = await playback.lineup_state(session)
+    etag = make_etag(
+        "xmltv", await _version(session, state), days, start.isoformat(), user.api_token
+    )
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = 'inline; filename="strmline.xml"'
     return StreamingResponse(
-        _body(request.app.state.session_factory, start, days, settings.outputs.page_size),
+        _body(
+            request.app.state.session_factory,
+            start=start,
+            days=days,
+            first_free_number=state.first_free_number,
+            page_size=settings.outputs.page_size,
+        ),
         media_type=MEDIA_TYPE,
         headers=headers,
     )

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from strmline.api.cache import CATALOG_NAMESPACES
+from strmline.api.cache import commit_catalog_change
 from strmline.api.deps import AdminUser, CurrentUser, SessionDep
 from strmline.api.pagination import CursorQuery, LimitQuery, Page
 from strmline.pipelines import curation
@@ -140,12 +140,6 @@ async def _detail(session: AsyncSession, channel_id: int) -> ChannelDetail:
     )
 
 
-async def _written(request: Request, session: AsyncSession) -> None:
-    """Commit before invalidating, so no reader can cache the old state after the bump."""
-    await session.commit()
-    await request.app.state.cache.bump("catalog", *CATALOG_NAMESPACES)
-
-
 @router.get("/api/channels", summary="Channels, filtered and sorted, a page at a time")
 async def list_channels(
     session: SessionDep,
@@ -196,7 +190,7 @@ async def edit_channel(
     changes: dict[str, Any] = body.model_dump(include=body.model_fields_set)
     await curation.edit(session=session, channel_id=channel_id, changes=changes)
     detail = await _detail(session, channel_id)
-    await _written(request, session)
+    await commit_catalog_change(request, session)
     return detail
 
 
@@ -223,7 +217,7 @@ async def move_stream(
         from_=await _detail(session, source) if source is not None else None,
         to=await _detail(session, body.channel_id),
     )
-    await _written(request, session)
+    await commit_catalog_change(request, session)
     return out
 
 
@@ -243,7 +237,7 @@ async def split_channel(
         username=admin.username,
     )
     detail = await _detail(session, new_id)
-    await _written(request, session)
+    await commit_catalog_change(request, session)
     return detail
 
 
@@ -257,7 +251,7 @@ async def merge_channel(
         session=session, channel_id=channel_id, other_id=body.other_id, username=admin.username
     )
     detail = await _detail(session, channel_id)
-    await _written(request, session)
+    await commit_catalog_change(request, session)
     return detail
 
 
@@ -267,7 +261,7 @@ async def pin_stream(
 ) -> ChannelDetail:
     channel_id = await curation.pin(session=session, stream_id=stream_id, rank=body.rank)
     detail = await _detail(session, channel_id)
-    await _written(request, session)
+    await commit_catalog_change(request, session)
     return detail
 
 
@@ -279,7 +273,7 @@ async def order_streams(
 ) -> ChannelDetail:
     await curation.order(session=session, channel_id=channel_id, stream_ids=body.stream_ids)
     detail = await _detail(session, channel_id)
-    await _written(request, session)
+    await commit_catalog_change(request, session)
     return detail
 
 

@@ -18,9 +18,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from strmline.api.deps import RuntimeDep, SessionFactoryDep, SettingsDep
+from strmline.api.deps import (
+    RuntimeDep,
+    SessionFactoryDep,
+    SettingsDep,
+    user_for_access_token,
+)
 from strmline.api.errors import ApiError
-from strmline.api.security import decode
 from strmline.db.engine import session_scope
 from strmline.db.models import User
 
@@ -47,14 +51,10 @@ async def get_stream_user(
             "unauthorized",
             "authentication required: 'Authorization: Bearer <access token>' or ?access_token=",
         )
-    user_id, version = decode(token, settings.get_secret_key(), "access")
     # A session of its own, closed at once: the stream may stay open for hours and must not
     # hold a database connection all that time.
     async with session_scope(factory) as session:
-        user = await session.get(User, user_id)
-    if user is None or not user.is_active or user.token_version != version:
-        raise ApiError(401, "invalid_token", "the token is no longer valid; log in again")
-    return user
+        return await user_for_access_token(session, settings, token)
 
 
 StreamUser = Annotated[User, Depends(get_stream_user)]

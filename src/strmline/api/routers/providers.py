@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
-from strmline.api.cache import CATALOG_NAMESPACES, Cache
+from strmline.api.cache import Cache, commit_catalog_change
 from strmline.api.deps import AdminUser, RuntimeDep, SessionDep, SettingsDep
 from strmline.api.pagination import (
     DEFAULT_LIMIT,
@@ -152,12 +152,6 @@ async def _get(session: SessionDep, provider_id: int) -> Provider:
     return provider
 
 
-async def _committed(request: Request, session: SessionDep) -> None:
-    # Commit before invalidating, or a reader could cache the old list again in between.
-    await session.commit()
-    await _cache(request).bump(*CATALOG_NAMESPACES)
-
-
 @router.get("", summary="Providers with their stream counts and last sync")
 async def list_providers(
     request: Request,
@@ -205,7 +199,7 @@ async def create_provider(
     provider = await provider_service.create(
         session=session, spec=provider_service.ProviderCreate(**body.model_dump())
     )
-    await _committed(request, session)
+    await commit_catalog_change(request, session)
     return _read(provider, 0)
 
 
@@ -240,7 +234,7 @@ async def update_provider(
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"a provider named {spec.name!r} already exists") from exc
-    await _committed(request, session)
+    await commit_catalog_change(request, session)
     return _read(provider, await _stream_count(session, provider.id))
 
 
@@ -250,7 +244,7 @@ async def delete_provider(
 ) -> Response:
     provider = await _get(session, provider_id)
     await provider_service.delete(session=session, provider=provider)
-    await _committed(request, session)
+    await commit_catalog_change(request, session)
     return Response(status_code=204)
 
 

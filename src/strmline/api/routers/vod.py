@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
 from strmline.api.errors import ApiError
+from strmline.api.pagination import DEFAULT_LIMIT, LimitQuery
 from strmline.errors import Conflict
 from strmline.pipelines import vod_catalog
 
 router = APIRouter(tags=["vod"])
-
-Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 class VodSyncRequest(BaseModel):
@@ -32,7 +31,7 @@ async def list_movies(
     user: CurrentUser,
     q: str | None = None,
     cursor: int | None = None,
-    limit: Limit = 50,
+    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     return await vod_catalog.list_titles(
         session=session, kind="movie", query=q, cursor=cursor, limit=limit
@@ -45,7 +44,7 @@ async def list_series(
     user: CurrentUser,
     q: str | None = None,
     cursor: int | None = None,
-    limit: Limit = 50,
+    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     return await vod_catalog.list_titles(
         session=session, kind="series", query=q, cursor=cursor, limit=limit
