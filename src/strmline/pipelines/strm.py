@@ -304,7 +304,8 @@ async def generate_library(
             lambda r: strmnames.title_dir(r.title, r.year, r.tmdb_id, flavour),
         )
         for row in movies:
-            ctx.check_cancelled() if len(movie_updates) % 1000 == 999 else None
+            if len(movie_updates) % 1000 == 999:
+                ctx.check_cancelled()
             name = paths[row.id].rsplit("/", 1)[-1]
             rel_str = f"{strmnames.MOVIES_DIR}/{paths[row.id]}/{name}.strm"
             url = urls.get(row.id) if direct else f"{base}/play/movie/{row.id}?token={token}"
