@@ -10,12 +10,63 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
+from croniter import croniter
+from pydantic import AfterValidator, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE = "secret.key"
+
+# Validators of values people type (settings page, env) live with the models, so a bad value
+# fails where it is written, not later in the job that reads it.
+
+
+def _cron(value: str | None) -> str | None:
+    # The scheduler skips an expression it cannot parse, so a typo here used to stop scheduled
+    # runs without a word; rejecting it on write puts the error where it was typed.
+    if value is None or not value.strip():
+        return None
+    value = " ".join(value.split())
+    if not croniter.is_valid(value):
+        raise ValueError(f"not a cron expression: {value!r} (five fields, like '0 3 * * *')")
+    return value
+
+
+def _http_url(value: str, *, what: str) -> str:
+    value = value.strip()
+    if any(c.isspace() for c in value):
+        raise ValueError(f"{what} must not contain spaces")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError as exc:
+        raise ValueError(f"{what} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{what} must be an http:// or https:// URL with a host")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError(f"{what} must not have a query string or fragment")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{what} must not carry credentials")
+    return value.rstrip("/")
+
+
+def _public_url(value: str) -> str:
+    # Playlists and .strm files append "/play/…" to it: anything but scheme, host, port and an
+    # optional reverse-proxy prefix would end up in the middle of every URL.
+    return _http_url(value, what="the public URL")
+
+
+def _optional_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return _http_url(value, what="the URL")
+
+
+CronExpr = Annotated[str | None, AfterValidator(_cron)]
+PublicUrl = Annotated[str, AfterValidator(_public_url)]
+OptionalUrl = Annotated[str | None, AfterValidator(_optional_url)]
 
 
 class SyncSettings(BaseModel):
@@ -32,6 +83,13 @@ class SyncSettings(BaseModel):
         720, ge=5, description="scheduled sync interval for providers without their own"
     )
     batch_size: int = Field(2000, ge=100, le=20000, description="rows per bulk statement")
+    auto_number_start: int = Field(
+        1,
+        ge=1,
+        le=999_999,
+        description="lowest number given to a new channel without tvg-chno; new channels get "
+        "the next number above the highest in use, never below this",
+    )
 
 
 class MatchSettings(BaseModel):
@@ -96,10 +154,18 @@ class HealthSettings(BaseModel):
     backoff_hours: list[float] = Field(
         [1.0, 6.0, 24.0], description="recheck delays of an inactive stream; the last repeats"
     )
-    cron: str | None = Field("0 3 * * *", description="scheduled check of due streams; empty: off")
+    cron: CronExpr = Field("0 3 * * *", description="scheduled check of due streams; empty: off")
     probe: bool = Field(True, description="measure resolution/codec/fps with ffprobe when present")
     probe_concurrency: int = Field(4, ge=1, le=64)
-    probe_timeout: float = Field(15.0, gt=0)
+    probe_timeout: float = Field(
+        5.0, gt=0, description="seconds one ffprobe may take before it is killed"
+    )
+    probe_budget_per_stream: float = Field(
+        3.0, gt=0, description="probing time a check may spend per stream to probe, in all"
+    )
+    probe_budget_seconds: float = Field(
+        60.0, ge=0, description="cap on a check's whole probing phase; 0: never probe"
+    )
     probe_max_age_days: float = Field(7.0, ge=0, description="re-probe streams probed before this")
     batch_size: int = Field(2000, ge=50, le=20000, description="results per write-back")
 
@@ -120,6 +186,18 @@ class PlaybackSettings(BaseModel):
     max_switches: int = Field(5, ge=0, description="stream switches per viewing session")
     client_buffer_chunks: int = Field(
         256, ge=4, description="chunks queued per client before a slow client is dropped"
+    )
+    check_seconds: float = Field(
+        2.5,
+        ge=0,
+        description="redirect mode: seconds to check a stream's first bytes before sending a "
+        "player to it (failover to the next stream when it fails); 0: no check",
+    )
+    check_streams: int = Field(
+        4, ge=1, description="redirect mode: streams checked per request before answering 503"
+    )
+    check_cache_seconds: float = Field(
+        30.0, ge=0, description="redirect mode: a stream that passed is not rechecked this long"
     )
 
 
@@ -155,7 +233,7 @@ class StrmSettings(BaseModel):
     )
     live: bool = Field(False, description="also write live channels under 'Live TV/'")
     live_by_category: bool = Field(False, description="live channel files in category folders")
-    media_server_url: str | None = Field(
+    media_server_url: OptionalUrl = Field(
         None, description="Jellyfin/Emby URL to ask for a library rescan after a run"
     )
     media_server_api_key: SecretStr | None = None
@@ -173,6 +251,14 @@ class EpgSettings(BaseModel):
     batch_size: int = Field(5000, ge=100, le=50000, description="programmes per bulk statement")
     max_download_mb: int = Field(1024, ge=1, description="refuse guides larger than this")
     output_days: int = Field(7, ge=1, le=31, description="days of guide in /output/xmltv")
+    refresh_cron: str | None = Field(
+        "0 4 * * *",
+        description="when guides without their own schedule are refreshed (cron, UTC); "
+        "empty: every refresh_minutes",
+    )
+    refresh_minutes: int = Field(
+        1440, ge=15, description="guide refresh interval used when refresh_cron is empty"
+    )
 
 
 class Settings(BaseSettings):
@@ -196,7 +282,7 @@ class Settings(BaseSettings):
     output_dir: Path | None = Field(
         None, description="where .strm libraries are written; default: <data dir>/strm"
     )
-    base_url: str = Field(
+    base_url: PublicUrl = Field(
         "http://127.0.0.1:8000",
         description="public URL of this server, used in playlists and .strm files",
     )
