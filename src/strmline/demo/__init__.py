@@ -17,6 +17,7 @@ from strmline.demo.catalog import (
     Series,
     format_channel_name,
 )
+from strmline.demo.media import MediaUnavailable, ensure_media
 from strmline.demo.provider import (
     API_FAULTS,
     STREAM_FAULTS,
@@ -36,6 +37,7 @@ from strmline.demo.server import (
     serve_async,
     serve_in_thread,
 )
+from strmline.demo.tsloop import TsLoop
 
 __all__ = [
     "API_FAULTS",
@@ -50,6 +52,7 @@ __all__ = [
     "Fault",
     "Faults",
     "LiveChannel",
+    "MediaUnavailable",
     "Movie",
     "NameStyle",
     "Programme",
@@ -57,7 +60,9 @@ __all__ = [
     "RequestRecord",
     "Series",
     "Stats",
+    "TsLoop",
     "demo_provider",
+    "ensure_media",
     "format_channel_name",
     "run_fake_provider",
     "run_fake_provider_async",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import logging
 import re
 import threading
 import time
@@ -31,6 +32,10 @@ from strmline.demo.catalog import (
     Movie,
     Series,
 )
+from strmline.demo.media import LoadedMedia, MediaUnavailable, load_media
+from strmline.demo.tsloop import TsLoop
+
+log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -205,9 +210,13 @@ class TsSource:
 class ProviderOptions:
     """Provider-wide knobs; reset to these defaults by ``FakeProvider.reset``."""
 
-    bitrate: int = 200_000  # bytes per second for live .ts
+    bitrate: int = 200_000  # bytes per second of synthetic live .ts (real media: its own rate)
     pace_interval: float = 0.1  # seconds per paced chunk
-    ts_file: Path | None = None  # serve this real TS file (looped) instead of synthetic packets
+    # Serve this real TS file, looped with continuous timestamps (byte for byte when it has none).
+    ts_file: Path | None = None
+    # Cache of the real clip generated with ffmpeg (once per directory) for live, HLS and VOD;
+    # None, or no ffmpeg: synthetic packets and filler VOD bytes.
+    media_dir: Path | None = None
     stream_max_bytes: int | None = None  # end live .ts after this many bytes; None = endless
     hls_segment_seconds: float = 2.0
     hls_window: int = 3
@@ -653,6 +662,10 @@ class FakeProvider:
         self._stopping = threading.Event()
         self._ts_cache: dict[tuple[int, Path | None], TsSource] = {}
         self._vod_cache: dict[tuple[str, int], bytes] = {}
+        self._file_loops: dict[Path, TsLoop] = {}
+        self._media: dict[Path, LoadedMedia | None] = {}
+        self._media_errors: dict[Path, str] = {}
+        self._media_lock = threading.Lock()
 
     # ---- accounts ---------------------------------------------------------------------------
 
@@ -1438,6 +1451,49 @@ class FakeProvider:
             source = self._ts_cache[key] = TsSource(packets, self.options.ts_file)
         return source
 
+    def prepare_media(self) -> str | None:
+        """Generate (once per cache dir) and load the real clip now rather than on the first
+        stream request; returns why streams will carry no video, or None when they will."""
+        directory = self.options.media_dir
+        if directory is None:
+            return "no media directory is configured"
+        self._load_media(directory)
+        return self._media_errors.get(directory)
+
+    def _load_media(self, directory: Path) -> LoadedMedia | None:
+        with self._media_lock:
+            if directory in self._media:
+                return self._media[directory]
+            media: LoadedMedia | None = None
+            try:
+                media = load_media(directory)
+            except MediaUnavailable as exc:
+                # Info, not warning: the demo tells the user once, in its own words.
+                log.info("fake provider streams carry no video: %s", exc)
+                self._media_errors[directory] = str(exc)
+            self._media[directory] = media
+            return media
+
+    async def _real_media(self) -> LoadedMedia | None:
+        directory = self.options.media_dir
+        if directory is None:
+            return None
+        if directory in self._media:
+            return self._media[directory]
+        # Generating takes seconds: off the event loop, other requests keep being served.
+        return await asyncio.to_thread(self._load_media, directory)
+
+    async def _live_loop(self) -> TsLoop | None:
+        """The timestamp-continuous loop for live and HLS, or None for byte-level sources."""
+        path = self.options.ts_file
+        if path is not None:
+            loop = self._file_loops.get(path)
+            if loop is None:
+                loop = self._file_loops[path] = TsLoop(path.read_bytes())
+            return loop if loop.duration else None
+        media = await self._real_media()
+        return media.loop if media is not None else None
+
     def _vod_bytes(self, ext: str) -> bytes:
         size = self.options.vod_size
         data = self._vod_cache.get((ext, size))
@@ -1516,7 +1572,7 @@ class FakeProvider:
             if route.stream_kind == "live":
                 await self._live_ts(conn, limit, hang)
             elif route.stream_kind == "hls_segment":
-                await self._hls_segment(conn, limit, hang)
+                await self._hls_segment(conn, route.extra or 0, limit, hang)
             else:
                 await self._vod(req, route, conn, limit, hang)
         finally:
@@ -1540,10 +1596,17 @@ class FakeProvider:
         opts = self.options
         if opts.stream_max_bytes is not None:
             limit = opts.stream_max_bytes if limit is None else min(limit, opts.stream_max_bytes)
+        media = await self._live_loop()
+        if media is not None:
+            # Paced at the clip's own rate so timestamps keep up with the wall clock.
+            packets = round(media.byte_rate * opts.pace_interval / TS_PACKET)
+            chunks = media.chunks(packets)
+        else:
+            chunks = self._ts_source().chunks()
         loop = asyncio.get_running_loop()
         next_at = loop.time()
         sent = 0
-        for chunk in self._ts_source().chunks():
+        for chunk in chunks:
             if conn.gone:
                 return
             if limit is not None and sent + len(chunk) >= limit:
@@ -1586,9 +1649,14 @@ class FakeProvider:
             lines.append(f"{base}/hls/{ch.stream_id}/{n}.ts{suffix}")
         return _simple(200, ("\n".join(lines) + "\n").encode(), ctype)
 
-    async def _hls_segment(self, conn: _Conn, limit: int | None, hang: bool) -> None:
-        size = int(self.options.bitrate * self.options.hls_segment_seconds)
-        data = self._ts_source().take(size)
+    async def _hls_segment(self, conn: _Conn, n: int, limit: int | None, hang: bool) -> None:
+        media = await self._live_loop()
+        if media is not None:
+            # Segment n continues segment n-1 on the endless timeline and opens on a keyframe.
+            data = media.segment(n, self.options.hls_segment_seconds)
+        else:
+            size = int(self.options.bitrate * self.options.hls_segment_seconds)
+            data = self._ts_source().take(size)
         headers = [("content-type", "video/mp2t")]
         if hang:
             await self._hang_after_headers(conn, headers)
@@ -1604,7 +1672,9 @@ class FakeProvider:
     ) -> None:
         ext = (route.ext or "mp4").lower()
         ctype = _VOD_TYPES.get(ext, "application/octet-stream")
-        data = self._vod_bytes(ext)
+        media = await self._real_media()
+        real = media.vod.get(ext) if media is not None else None
+        data = real if real is not None else self._vod_bytes(ext)
         total = len(data)
         headers = [("accept-ranges", "bytes")]
         if hang:
