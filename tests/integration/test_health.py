@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
 import shutil
 import subprocess
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvloop
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from strmline.config import Settings
 from strmline.db.base import utcnow
-from strmline.db.engine import session_scope
+from strmline.db.engine import create_engine, make_session_factory, session_scope
 from strmline.db.models import Channel, Provider, Stream
 from strmline.demo import FakeProviderServer
+from strmline.jobs.runtime import JobRuntime
 from strmline.pipelines import providers as provider_service
 from strmline.pipelines.connections import ConnectionTracker
-from strmline.pipelines.context import PipelineContext
-from strmline.pipelines.health import run_health
+from strmline.pipelines.context import Cancelled, PipelineContext
+from strmline.pipelines.health import (
+    STATUS_UNKNOWN,
+    STATUSES,
+    health_job,
+    is_working,
+    probe,
+    run_health,
+)
 from strmline.pipelines.sync import sync_provider
-from tests.dbutil import StatementCounter
+from tests.dbutil import StatementCounter, truncate_all
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -341,3 +354,233 @@ async def test_health_small_batches_write_whole_batches(
     batches = n // 50
     # Per batch: one keyset read and at most two executemany UPDATEs; then a few set-based ones.
     assert counter.count <= 3 * (batches + 1) + 10, counter.count
+
+
+# ---- ffprobe: only passing streams, a total budget, killed on timeout --------------------------
+
+
+def ffprobe_children() -> list[int]:
+    """Our ffprobe child processes still alive (or not yet reaped)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm, rest = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if comm.endswith("(ffprobe") and int(rest.split()[1]) == os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
+async def trickling_streams(
+    factory: async_sessionmaker[AsyncSession], server: FakeProviderServer, tmp_path: Path
+) -> tuple[list[int], int]:
+    """Eight streams whose check passes but which ffprobe never finishes, and one dead one.
+
+    Synthetic TS packets at ~5 kB/s: sync bytes (a check only needs 4 KB) but never the
+    megabyte or the video ffprobe waits for.
+    """
+    if FFPROBE is None:
+        pytest.skip("ffprobe not installed")
+    server.options.bitrate = 2000
+    _, ids = await synced_globex(factory, server, tmp_path)
+    fids = sorted(ids)
+    server.faults.stream(fids[0], "dead")
+    return [ids[f] for f in fids[1:9]], ids[fids[0]]
+
+
+async def test_probe_budget_bounds_the_probing_phase(
+    fake_provider, session_factory, tmp_path
+) -> None:
+    live, dead = await trickling_streams(session_factory, fake_provider, tmp_path)
+    ctx = make_ctx(
+        session_factory,
+        tmp_path,
+        probe=True,
+        timeout=3,
+        probe_timeout=20,
+        probe_concurrency=4,
+        probe_budget_per_stream=0.25,
+        probe_budget_seconds=30,
+    )
+    budget = 0.25 * len(live)  # the dead stream is never probed, so it adds no budget
+    t0 = time.perf_counter()
+    result = await run_health(ctx, stream_ids=[*live, dead])
+    elapsed = time.perf_counter() - t0
+    assert result.failed == 1 and result.ok + result.slow == len(live), result
+    # Out of budget is not the stream's fault: skipped, not failed, and nothing written.
+    assert (result.probed, result.probe_failed, result.probe_skipped) == (0, 0, len(live))
+    assert result.probe_seconds <= budget + 0.5, result
+    assert elapsed < 3 + budget + 2, elapsed
+    assert ffprobe_children() == []
+    for sid in live:
+        assert (await stream(session_factory, sid)).probed_at is None
+    assert f"{len(live)} probes skipped" in result.summary()
+
+    # The cap bounds a big run whatever the per-stream budget says.
+    ctx.settings.health.probe_budget_per_stream = 60
+    ctx.settings.health.probe_budget_seconds = 1.0
+    t0 = time.perf_counter()
+    result = await run_health(ctx, stream_ids=live)
+    assert result.probe_skipped == len(live) and result.probe_seconds <= 1.5, result
+    assert time.perf_counter() - t0 < 3 + 1.0 + 2
+
+
+async def test_probe_timeout_kills_ffprobe_and_counts_as_no_answer(
+    fake_provider, session_factory, tmp_path
+) -> None:
+    live, _ = await trickling_streams(session_factory, fake_provider, tmp_path)
+    ctx = make_ctx(
+        session_factory,
+        tmp_path,
+        probe=True,
+        timeout=3,
+        probe_timeout=0.5,
+        probe_concurrency=2,
+        probe_budget_per_stream=5,
+    )
+    result = await run_health(ctx, stream_ids=live[:2])
+    assert (result.probed, result.probe_failed, result.probe_skipped) == (0, 2, 0), result
+    assert result.probe_seconds < 1.5, result
+    assert ffprobe_children() == []
+    assert "probed 0 (2 without an answer)" in result.summary()
+
+
+async def test_ffprobe_reads_a_second_of_a_live_stream(fake_provider, test_ts: Path) -> None:
+    if FFPROBE is None:
+        pytest.skip("ffprobe not installed")
+    fake_provider.options.ts_file = test_ts
+    sid = sorted(fake_provider.account("acme").catalog.live)[3]
+    t0 = time.perf_counter()
+    info = await probe(fake_provider.stream_url(sid, "acme"), seconds=10)
+    # The stream is paced like a live one: analysing 3 s of it, as before, took 3.5 s.
+    assert time.perf_counter() - t0 < 2.8
+    assert info is not None and (info.height, info.codec, info.fps) == (240, "h264", 25)
+
+
+# ---- the summary and never-checked streams ----------------------------------------------------
+
+
+async def test_unchecked_streams_stay_unknown_not_working(
+    fake_provider, session_factory, tmp_path
+) -> None:
+    pid, ids = await synced_globex(session_factory, fake_provider, tmp_path, max_connections=1)
+    sample = [ids[f] for f in sorted(ids)[:3]]
+    for sid in sample:
+        row = await stream(session_factory, sid)
+        assert row.status == STATUS_UNKNOWN and row.checked_at is None
+        assert not is_working(row.status)
+    assert [s for s in STATUSES if is_working(s)] == ["ok", "slow"]
+
+    # A viewer holds the only slot: nothing is checked, and nothing may look checked.
+    tracker = ConnectionTracker()
+    viewer = tracker.acquire(pid, "view", 1)
+    assert viewer is not None
+    ctx = make_ctx(session_factory, tmp_path, timeout=0.2)
+    result = await run_health(ctx, stream_ids=sample, tracker=tracker)
+    viewer.release()
+    assert (result.checked, result.ok, result.skipped) == (0, 0, 3), result
+    assert "3 not checked (provider busy)" in result.summary()
+    for sid in sample:
+        row = await stream(session_factory, sid)
+        assert row.status == STATUS_UNKNOWN and row.checked_at is None
+
+    result = await run_health(ctx, stream_ids=sample[:1], tracker=tracker)
+    assert result.ok + result.slow == 1
+    assert is_working((await stream(session_factory, sample[0])).status)
+
+
+async def test_health_job_result_is_a_summary(fake_provider, session_factory, tmp_path) -> None:
+    _, ids = await synced_globex(session_factory, fake_provider, tmp_path)
+    fids = sorted(ids)
+    fake_provider.faults.stream(fids[0], "dead")
+    channel = (await stream(session_factory, ids[fids[1]])).channel_id
+    ctx = make_ctx(session_factory, tmp_path)
+    reports: list[str | None] = []
+
+    async def report(progress: int, total: int | None = None, message: str | None = None) -> None:
+        reports.append(message)
+
+    ctx.report = report
+    result = await health_job(ctx, channel_id=channel)
+    n = result["checked"]
+    assert n >= 1 and result["ok"] + result["slow"] + result["failed"] == n
+    assert re.fullmatch(
+        rf"checked {n}: \d+ ok, \d+ slow, \d+ failed \(0 deactivated, 0 reactivated\); "
+        r"\d+\.\ds",
+        result["summary"],
+    ), result["summary"]
+    assert reports[-1] == result["summary"]  # the job's final message
+
+
+# ---- uvloop, as under `strmline serve` --------------------------------------------------------
+
+
+def test_health_job_runs_on_uvloop(
+    fake_provider, migrated_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The whole job (checks, ffprobe subprocesses, task groups, the job runner) on uvloop."""
+    ts_file = request.getfixturevalue("test_ts") if FFMPEG and FFPROBE else None
+
+    async def main() -> None:
+        assert isinstance(asyncio.get_running_loop(), uvloop.Loop)
+        engine = create_engine(migrated_url)
+        await truncate_all(engine)
+        factory = make_session_factory(engine)
+        try:
+            pid, ids = await synced_globex(factory, fake_provider, tmp_path)
+            fids = sorted(ids)
+            fake_provider.faults.stream(fids[0], "dead")
+            fake_provider.faults.stream(fids[1], "hang")
+            fake_provider.options.ts_file = ts_file
+            settings = Settings(
+                data_dir=tmp_path,
+                redis_url=None,
+                health={
+                    "timeout": 1.5,
+                    "connect_timeout": 1.0,
+                    "concurrency": 20,
+                    "probe": ts_file is not None,
+                    "probe_budget_seconds": 4,
+                },
+            )
+            async with JobRuntime(settings, session_factory=factory) as runtime:
+                job = await runtime.run_inline("health", {"provider_id": pid})
+            assert job.state == "succeeded", job.error
+            result = job.result or {}
+            assert result["checked"] == len(ids) and result["failed"] == 2, result
+            assert job.message is not None and job.message == result["summary"]
+            assert job.message.startswith(f"checked {len(ids)}: ")
+            dead = await stream(factory, ids[fids[0]])
+            assert (dead.status, dead.failure_reason) == ("failed", "HTTP 404")
+            good = await stream(factory, ids[fids[2]])
+            assert is_working(good.status) and good.response_ms is not None
+            if ts_file is not None:
+                passed = len(ids) - 2
+                assert result["probed"] >= 1, result
+                assert result["probed"] + result["probe_failed"] + result["probe_skipped"] == passed
+                assert result["probe_seconds"] <= 4.5
+                assert ffprobe_children() == []
+        finally:
+            fake_provider.faults.clear()
+            await engine.dispose()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())
+
+
+async def test_cancelling_a_check_raises_cancelled_not_an_exception_group(
+    fake_provider, session_factory, tmp_path
+) -> None:
+    _, ids = await synced_globex(session_factory, fake_provider, tmp_path)
+    ctx = make_ctx(session_factory, tmp_path)
+
+    async def report(progress: int, total: int | None = None, message: str | None = None) -> None:
+        ctx.cancel.set()  # as POST /api/jobs/{id}/cancel does, once the checks have started
+
+    ctx.report = report
+    # The job runner records Cancelled as "cancelled"; a wrapped one was an internal error.
+    with pytest.raises(Cancelled, match="cancelled on request"):
+        await run_health(ctx, stream_ids=list(ids.values()))

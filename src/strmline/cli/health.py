@@ -12,7 +12,20 @@ from strmline.errors import Conflict, StrmlineError
 from strmline.jobs.runtime import JobRuntime
 from strmline.pipelines import providers as provider_service
 
-FIELDS = ("checked", "ok", "slow", "failed", "skipped", "reactivated", "deactivated", "seconds")
+FIELDS = (
+    "checked",
+    "ok",
+    "slow",
+    "failed",
+    "skipped",
+    "reactivated",
+    "deactivated",
+    "probed",
+    "probe_failed",
+    "probe_skipped",
+    "probe_seconds",
+    "seconds",
+)
 
 
 def health(
@@ -29,14 +42,8 @@ def health(
     if as_json:
         print_json(result)
     else:
-        console.print(
-            f"checked {result['checked']}: [green]{result['ok']} ok[/], {result['slow']} slow, "
-            f"[red]{result['failed']} failed[/]; {result['deactivated']} deactivated, "
-            f"{result['reactivated']} reactivated"
-            + (f", {result['skipped']} skipped (provider busy)" if result["skipped"] else "")
-            + f" ({result['seconds']} s)",
-            soft_wrap=True,
-        )
+        # The pipeline's own one-line summary, the same text the job shows as its message.
+        console.print(result["summary"], soft_wrap=True, markup=False, highlight=False)
 
 
 async def _health(ref: str | None, channel: int | None, as_json: bool) -> dict[str, Any]:
@@ -69,4 +76,6 @@ async def _health(ref: str | None, channel: int | None, as_json: bool) -> dict[s
     if job.state != "succeeded":
         raise StrmlineError(f"health check {job.state}: {job.error or ''}".rstrip(": "))
     values = dict(job.result or {})
-    return {key: values.get(key, 0) for key in FIELDS}
+    counts = {key: values.get(key, 0) for key in FIELDS}
+    summary = values.get("summary")
+    return {**counts, "summary": summary if isinstance(summary, str) else job.message or ""}

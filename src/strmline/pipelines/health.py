@@ -11,6 +11,14 @@ account allows, and the process's :mod:`connection tracker <strmline.pipelines.c
 check never takes the slot a viewer needs. Streams are read per provider in keyset batches and
 results written back in batches of executemany UPDATEs (rule 4), so the statement count follows
 the batch count, not the stream count; ranks and channel counts are then refreshed set-based.
+
+ffprobe runs after the checks, only on streams that passed and were not probed lately, within a
+total budget (``probe_budget_per_stream`` × streams, at most ``probe_budget_seconds``): a live
+stream that never lets ffprobe finish must not hold a check for minutes. Probes the budget does
+not reach are counted as skipped, never as failures.
+
+A stream's ``status`` is ``unknown`` until a check has run: only ``ok`` and ``slow`` (see
+:func:`is_working`) mean a check saw video.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import contextlib
 import logging
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -38,7 +46,7 @@ from strmline.matching import quality_from_label
 from strmline.pipelines import recompute
 from strmline.pipelines.connections import ConnectionTracker, limit_from
 from strmline.pipelines.connections import tracker as default_tracker
-from strmline.pipelines.context import PipelineContext
+from strmline.pipelines.context import Cancelled, PipelineContext
 from strmline.providers import probe_http
 from strmline.providers.http import DEFAULT_USER_AGENT
 
@@ -48,6 +56,25 @@ HEAD_BYTES = 4096  # enough for three TS packets at any offset, and a sniff of a
 PLAYLIST_BYTES = 256 * 1024  # a playlist bigger than this is not one worth following
 MAX_HOPS = 3  # master → media playlist → segment
 RELEASE_DELAY = 0.25  # seconds a closed connection still counts, for providers with a limit
+# ffprobe reads about a second of a live stream (or 1 MB, whichever comes first): enough for
+# resolution, codec and frame rate, and a live stream answers in 1-2 s instead of 3-5.
+PROBE_ANALYZE_US = 1_000_000
+PROBE_BYTES = 1_000_000
+# Candidates kept for the probing phase; the budget reaches far fewer, the rest are skipped.
+MAX_PROBE_CANDIDATES = 5000
+
+# Stream.status values. UNKNOWN (never checked, or not checked since it appeared) is not working.
+STATUS_UNKNOWN = "unknown"
+STATUS_OK = "ok"
+STATUS_SLOW = "slow"
+STATUS_FAILED = "failed"
+STATUSES = (STATUS_OK, STATUS_SLOW, STATUS_FAILED, STATUS_UNKNOWN)
+WORKING_STATUSES = frozenset({STATUS_OK, STATUS_SLOW})
+
+
+def is_working(status: str | None) -> bool:
+    """True only when a check saw video: ``unknown``, ``failed`` and anything else are not."""
+    return status in WORKING_STATUSES
 
 
 # ---- one check --------------------------------------------------------------------------------
@@ -171,6 +198,16 @@ async def probe(
     exe = binary or ffprobe_path()
     if exe is None:
         return None
+    try:
+        return await _ffprobe(exe, url, seconds=seconds, user_agent=user_agent)
+    except TimeoutError:
+        return None
+
+
+async def _ffprobe(
+    exe: str, url: str, *, seconds: float, user_agent: str | None
+) -> ProbeInfo | None:
+    """One ffprobe run; TimeoutError (the process killed) when it takes more than ``seconds``."""
     args = [
         exe,
         "-v",
@@ -181,11 +218,11 @@ async def probe(
         "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,bit_rate"
         ":format=bit_rate",
         "-analyzeduration",
-        "3000000",
+        str(PROBE_ANALYZE_US),
         "-probesize",
-        "2000000",
+        str(PROBE_BYTES),
         "-rw_timeout",
-        str(int(seconds * 1_000_000)),
+        str(max(int(seconds * 1_000_000), 1)),
     ]
     if user_agent and url.startswith("http"):
         args += ["-user_agent", user_agent]
@@ -199,9 +236,8 @@ async def probe(
     try:
         async with asyncio.timeout(seconds):
             out, _ = await proc.communicate()
-    except TimeoutError:
-        return None
     finally:
+        # On timeout or cancellation: a stuck ffprobe keeps its provider connection open.
         if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
@@ -289,14 +325,35 @@ class HealthResult:
     ok: int = 0
     slow: int = 0
     failed: int = 0
-    skipped: int = 0  # provider busy with viewers: not checked, nothing written
+    skipped: int = 0  # provider busy with viewers: not checked, nothing written (stays unknown)
     reactivated: int = 0
     deactivated: int = 0
-    probed: int = 0
+    probed: int = 0  # ffprobe measured the stream
+    probe_failed: int = 0  # ffprobe ran to its own timeout or found no video
+    probe_skipped: int = 0  # the probing budget ran out (or the provider was busy) first
+    probe_seconds: float = 0.0
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "summary": self.summary()}
+
+    def summary(self) -> str:
+        """One line for the job's message, e.g. ``checked 110: 96 ok, 3 slow, 11 failed
+        (2 deactivated, 1 reactivated), probed 20 in 8.1s; 41.2s``."""
+        text = (
+            f"checked {self.checked}: {self.ok} ok, {self.slow} slow, {self.failed} failed "
+            f"({self.deactivated} deactivated, {self.reactivated} reactivated)"
+        )
+        if self.skipped:
+            text += f", {self.skipped} not checked (provider busy)"
+        if self.probed or self.probe_failed or self.probe_skipped:
+            text += f", probed {self.probed}"
+            if self.probe_failed:
+                text += f" ({self.probe_failed} without an answer)"
+            if self.probe_skipped:
+                text += f", {self.probe_skipped} probes skipped"
+            text += f" in {self.probe_seconds:.1f}s"
+        return f"{text}; {self.seconds:.1f}s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,12 +386,12 @@ class _Run:
     filters: list[Any]
     total: int
     result: HealthResult = field(default_factory=HealthResult)
-    pending: list[tuple[_Row, CheckOutcome, ProbeInfo | None]] = field(default_factory=list)
+    pending: list[tuple[_Row, CheckOutcome]] = field(default_factory=list)
     channels: set[int] = field(default_factory=set)
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     done: int = 0
-    probe_sem: asyncio.Semaphore | None = None
     ffprobe: str | None = None
+    to_probe: list[tuple[_Row, _ProviderInfo]] = field(default_factory=list)
 
 
 def backoff(opts: HealthSettings, failures: int) -> timedelta:
@@ -387,21 +444,39 @@ async def run_health(
         filters=filters,
         total=int(total or 0),
     )
-    if opts.probe:
+    if opts.probe and opts.probe_budget_seconds > 0:
         run.ffprobe = ffprobe_path()
-        run.probe_sem = asyncio.Semaphore(opts.probe_concurrency)
     await ctx.report(0, run.total, f"checking {run.total} streams")
     sem = asyncio.Semaphore(opts.concurrency)
-    async with asyncio.TaskGroup() as group:
-        for info in providers:
-            group.create_task(_provider_run(run, info, sem))
-    await _flush(run)
+    with _unwrap_task_group():
+        async with asyncio.TaskGroup() as group:
+            for info in providers:
+                group.create_task(_provider_run(run, info, sem))
+        await _flush(run)
+        await _probe_phase(run)
     if run.channels:
         async with session_scope(ctx.session_factory) as session:
             await recompute.channels(session, run.channels)
     run.result.seconds = round(time.perf_counter() - started, 3)
-    await ctx.report(run.done, run.total, "done")
+    await ctx.report(run.done, run.total, run.result.summary())
     return run.result
+
+
+@contextlib.contextmanager
+def _unwrap_task_group() -> Iterator[None]:
+    """Re-raise a task group's error as itself.
+
+    The job runner records ``Cancelled`` as a cancelled job and anything else by its message;
+    wrapped, both became "ExceptionGroup: unhandled errors in a TaskGroup", which says nothing.
+    A cancellation wins over the errors it may have caused in sibling tasks.
+    """
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        exc: BaseException = group.subgroup(lambda e: isinstance(e, Cancelled)) or group
+        while isinstance(exc, BaseExceptionGroup):
+            exc = exc.exceptions[0]
+        raise exc from group
 
 
 async def health_job(
@@ -519,14 +594,14 @@ async def _worker(
                     connect_timeout=opts.connect_timeout,
                     user_agent=run.user_agent,
                 )
-                probed = await _maybe_probe(run, row, outcome)
                 if info.limit is not None:
                     # A provider counts a connection until it notices the close; reusing the
                     # slot at once would exceed a strict limit from the provider's side.
                     await asyncio.sleep(RELEASE_DELAY)
             finally:
                 lease.release()
-        run.pending.append((row, outcome, probed))
+        run.pending.append((row, outcome))
+        _want_probe(run, row, info, outcome)
         run.done += 1
         if run.done % 200 == 0:
             await run.ctx.report(run.done, run.total, f"checked {run.done} of {run.total}")
@@ -536,20 +611,92 @@ async def _worker(
             await _flush(run, min_rows=opts.batch_size)
 
 
-async def _maybe_probe(run: _Run, row: _Row, outcome: CheckOutcome) -> ProbeInfo | None:
-    if not outcome.ok or run.ffprobe is None or run.probe_sem is None:
-        return None
+def _want_probe(run: _Run, row: _Row, info: _ProviderInfo, outcome: CheckOutcome) -> None:
+    """Queue ``row`` for the probing phase: only streams that just passed, not probed lately."""
+    if not outcome.ok or run.ffprobe is None:
+        return
     if row.probed_at is not None and run.now - row.probed_at < timedelta(
         days=run.opts.probe_max_age_days
     ):
-        return None
-    async with run.probe_sem:
-        return await probe(
-            row.url,
-            seconds=run.opts.probe_timeout,
-            user_agent=row.headers.get("User-Agent"),
-            binary=run.ffprobe,
-        )
+        return
+    if len(run.to_probe) >= MAX_PROBE_CANDIDATES:
+        run.result.probe_skipped += 1
+        return
+    run.to_probe.append((row, info))
+
+
+def probe_budget(opts: HealthSettings, streams: int) -> float:
+    """Seconds the probing phase of a run with ``streams`` candidates may take, in all."""
+    return min(opts.probe_budget_per_stream * streams, opts.probe_budget_seconds)
+
+
+async def _probe_phase(run: _Run) -> None:
+    """ffprobe the queued streams, ``probe_concurrency`` at a time, until the budget runs out.
+
+    Each probe gets ``probe_timeout`` or what is left of the budget, whichever is less, and is
+    killed when that passes, so the phase ends at its deadline whatever the streams do.
+    """
+    jobs, run.to_probe = run.to_probe, []
+    if not jobs or run.ffprobe is None:
+        return
+    opts, res, exe = run.opts, run.result, run.ffprobe
+    loop = asyncio.get_running_loop()
+    budget = probe_budget(opts, len(jobs))
+    started = loop.time()
+    deadline = started + budget
+    await run.ctx.report(
+        run.done, run.total, f"probing {len(jobs)} streams with ffprobe (at most {budget:g}s)"
+    )
+    measured: list[dict[str, Any]] = []
+    queue = iter(jobs)
+
+    async def prober() -> None:
+        for row, info in queue:
+            run.ctx.check_cancelled()
+            left = deadline - loop.time()
+            if left <= 0:
+                res.probe_skipped += 1
+                continue
+            lease = await run.tracker.wait(info.id, "health", info.limit, wait_seconds=left)
+            if lease is None:
+                res.probe_skipped += 1
+                continue
+            try:
+                allowed = min(opts.probe_timeout, deadline - loop.time())
+                if allowed <= 0:
+                    res.probe_skipped += 1
+                    continue
+                try:
+                    got = await _ffprobe(
+                        exe, row.url, seconds=allowed, user_agent=row.headers.get("User-Agent")
+                    )
+                except TimeoutError:
+                    # Cut off by the budget rather than by its own limit: not the stream's fault.
+                    if allowed < opts.probe_timeout:
+                        res.probe_skipped += 1
+                    else:
+                        res.probe_failed += 1
+                    continue
+            finally:
+                try:
+                    if info.limit is not None:
+                        # As for checks: the provider still counts the connection a moment.
+                        await asyncio.sleep(min(RELEASE_DELAY, max(deadline - loop.time(), 0)))
+                finally:
+                    lease.release()
+            if got is None:
+                res.probe_failed += 1
+            else:
+                res.probed += 1
+                measured.append({"sid": row.id, "now": run.now, **probe_values(got)})
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(min(opts.probe_concurrency, len(jobs))):
+            group.create_task(prober())
+    res.probe_seconds = round(loop.time() - started, 3)
+    if measured:
+        async with session_scope(run.ctx.session_factory) as session:
+            await session.execute(_PROBE_UPDATE, measured)
 
 
 # Core statements on the table: ORM "bulk update by primary key" would refuse a WHERE clause,
@@ -573,7 +720,7 @@ _FAIL_UPDATE = (
     update(_STREAMS)
     .where(_STREAMS.c.id == bindparam("sid"))
     .values(
-        status="failed",
+        status=STATUS_FAILED,
         active=bindparam("active"),
         consecutive_failures=bindparam("failures"),
         checked_at=bindparam("now"),
@@ -597,7 +744,7 @@ _PROBE_UPDATE = (
 
 
 async def _flush(run: _Run, *, min_rows: int = 1) -> None:
-    """Write the buffered results: at most three executemany UPDATEs, whatever the batch size."""
+    """Write the buffered results: at most two executemany UPDATEs, whatever the batch size."""
     async with run.write_lock:
         if len(run.pending) < min_rows:
             return
@@ -605,8 +752,7 @@ async def _flush(run: _Run, *, min_rows: int = 1) -> None:
         opts, res, now = run.opts, run.result, run.now
         oks: list[dict[str, Any]] = []
         fails: list[dict[str, Any]] = []
-        probes: list[dict[str, Any]] = []
-        for row, outcome, probed in pending:
+        for row, outcome in pending:
             res.checked += 1
             run.channels.add(row.channel_id)
             if outcome.ok:
@@ -617,7 +763,7 @@ async def _flush(run: _Run, *, min_rows: int = 1) -> None:
                 oks.append(
                     {
                         "sid": row.id,
-                        "status": "slow" if slow else "ok",
+                        "status": STATUS_SLOW if slow else STATUS_OK,
                         "now": now,
                         "ms": outcome.response_ms,
                     }
@@ -637,24 +783,26 @@ async def _flush(run: _Run, *, min_rows: int = 1) -> None:
                         "reason": outcome.reason,
                     }
                 )
-            if probed is not None:
-                res.probed += 1
-                probes.append({"sid": row.id, "now": now, **probe_values(probed)})
         async with session_scope(run.ctx.session_factory) as session:
-            for stmt, params in ((_OK_UPDATE, oks), (_FAIL_UPDATE, fails), (_PROBE_UPDATE, probes)):
+            for stmt, params in ((_OK_UPDATE, oks), (_FAIL_UPDATE, fails)):
                 if params:
                     await session.execute(stmt, params)
 
 
 __all__ = [
+    "STATUSES",
+    "STATUS_UNKNOWN",
+    "WORKING_STATUSES",
     "CheckOutcome",
     "HealthResult",
     "ProbeInfo",
     "backoff",
     "check_url",
     "health_job",
+    "is_working",
     "parse_ffprobe",
     "probe",
+    "probe_budget",
     "probe_values",
     "run_health",
 ]

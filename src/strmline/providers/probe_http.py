@@ -51,6 +51,8 @@ __all__ = [
 MAX_REDIRECTS = 5
 MAX_HEADER_BYTES = 64 * 1024
 READ_SIZE = 64 * 1024
+# RFC 8305's connection attempt delay: a silent address gets this long before the next starts.
+HAPPY_EYEBALLS_DELAY = 0.25
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _NO_BODY = frozenset({204, 304})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -450,6 +452,113 @@ def _reset_reason(exc: BaseException) -> str:
     return "connection reset while reading the response"
 
 
+async def _connect(
+    target: _Target, tls: ssl.SSLContext | None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Open a connection on whatever loop runs us (asyncio's or uvloop's).
+
+    Not ``open_connection(happy_eyeballs_delay=…)``: uvloop's ``create_connection`` has no such
+    argument and raises TypeError, so ``strmline serve`` (uvicorn[standard] runs on uvloop)
+    failed every check. Names get our own RFC 8305 race on plain sockets instead, which both
+    loops support; an IP literal has one address and connects directly.
+    """
+    server_hostname = target.host if tls else None
+    if target.literal:
+        return await asyncio.open_connection(
+            target.host, target.port, ssl=tls, server_hostname=server_hostname, limit=READ_SIZE
+        )
+    sock = await _happy_eyeballs(target.host, target.port)
+    try:
+        return await asyncio.open_connection(
+            sock=sock, ssl=tls, server_hostname=server_hostname, limit=READ_SIZE
+        )
+    except BaseException:
+        sock.close()  # a failed TLS handshake leaves the socket ours to close
+        raise
+
+
+_AddrInfo = tuple[int, int, tuple[object, ...]]  # family, proto, sockaddr
+
+
+async def _happy_eyeballs(host: str, port: int) -> socket.socket:
+    """A connected socket to ``host``: addresses tried in turn, each given
+    :data:`HAPPY_EYEBALLS_DELAY` before the next starts (at once when one fails), first wins.
+
+    A dead IPv6 route then costs a quarter second, not the whole connect timeout.
+    """
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addrs = _interleave([(family, proto, addr) for family, _, proto, _, addr in infos])
+    if not addrs:
+        raise socket.gaierror(socket.EAI_NONAME, "no addresses")
+    errors: list[OSError] = []
+    pending: set[asyncio.Task[socket.socket]] = set()
+    try:
+        for index, info in enumerate(addrs):
+            pending.add(asyncio.create_task(_attempt(loop, info)))
+            last = index == len(addrs) - 1
+            sock = await _settle(pending, errors, None if last else HAPPY_EYEBALLS_DELAY)
+            if sock is not None:
+                return sock
+    finally:
+        for task in pending:
+            # A cancelled attempt closes its own socket; one that already connected is ours.
+            if not task.cancel() and not task.cancelled() and task.exception() is None:
+                task.result().close()
+    if len({str(exc) for exc in errors}) == 1:
+        raise errors[0]
+    # Several different failures: one OSError naming them all, as asyncio itself raises.
+    raise OSError(f"Multiple exceptions: {', '.join(str(exc) for exc in errors)}")
+
+
+async def _settle(
+    pending: set[asyncio.Task[socket.socket]], errors: list[OSError], delay: float | None
+) -> socket.socket | None:
+    """The first socket to connect; None when ``delay`` passed or an attempt failed (time for
+    the next address) or, without a delay, when every attempt failed."""
+    while pending:
+        done, _ = await asyncio.wait(pending, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            return None
+        won: socket.socket | None = None
+        for task in done:
+            pending.discard(task)
+            exc = task.exception()
+            if exc is not None:
+                if not isinstance(exc, OSError):
+                    raise exc
+                errors.append(exc)
+            elif won is None:
+                won = task.result()
+            else:
+                task.result().close()  # two finished together: one is enough
+        if won is not None or delay is not None:
+            return won
+    return None
+
+
+async def _attempt(loop: asyncio.AbstractEventLoop, info: _AddrInfo) -> socket.socket:
+    family, proto, addr = info
+    sock = socket.socket(family, socket.SOCK_STREAM, proto)
+    try:
+        sock.setblocking(False)
+        await loop.sock_connect(sock, addr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _interleave(infos: list[_AddrInfo]) -> list[_AddrInfo]:
+    """Alternate address families, the resolver's first family first (RFC 8305 §4)."""
+    families: dict[int, list[_AddrInfo]] = {}
+    for info in infos:
+        families.setdefault(info[0], []).append(info)
+    groups = list(families.values())
+    longest = max((len(group) for group in groups), default=0)
+    return [group[i] for i in range(longest) for group in groups if i < len(group)]
+
+
 async def _open(
     target: _Target,
     *,
@@ -479,16 +588,7 @@ async def _open(
     tls = (ssl_context or _default_ssl()) if target.scheme == "https" else None
     try:
         async with asyncio.timeout_at(when):
-            reader, writer = await asyncio.open_connection(
-                target.host,
-                target.port,
-                ssl=tls,
-                server_hostname=target.host if tls else None,
-                limit=READ_SIZE,
-                # RFC 8305 for names: a dead IPv6 route must not cost the check. An IP literal
-                # has one address, and the race machinery would only add tasks to every check.
-                happy_eyeballs_delay=None if target.literal else 0.25,
-            )
+            reader, writer = await _connect(target, tls)
     except TimeoutError:
         raise ProbeTimeout(
             seconds if total else connect_timeout, "connecting", total=total

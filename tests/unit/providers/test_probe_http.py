@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import shutil
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+import ssl
+import subprocess
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
+import uvloop
 
 from strmline.pipelines.health import check_url
 from strmline.providers import probe_http
@@ -431,3 +438,158 @@ async def test_check_url_over_probe_http(server: Server) -> None:
 
     server.routes["/hang.ts"] = hang
     assert (await check_url(f"{server.base}/hang.ts", seconds=0.3)).reason == "timeout after 0.3 s"
+
+
+# ---- both event loops -------------------------------------------------------------------------
+# `strmline serve` runs on uvloop (uvicorn[standard]); the suite's own loop is asyncio's. uvloop's
+# create_connection() refused an argument asyncio's accepts, and only a run on uvloop showed it.
+
+LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "asyncio": asyncio.new_event_loop,
+    "uvloop": uvloop.new_event_loop,
+}
+
+
+def run_on(loop: str, main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+        assert type(runner.get_loop()).__module__.split(".")[0] == loop
+        runner.run(main())
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    sock = socket.socket()
+    sock.bind((host, 0))
+    port = int(sock.getsockname()[1])
+    sock.close()  # bound, never listening: nothing is there
+    return port
+
+
+@pytest.mark.parametrize("loop", sorted(LOOPS))
+def test_fetch_and_check_on_both_event_loops(loop: str) -> None:
+    async def main() -> None:
+        srv = Server()
+        s = await asyncio.start_server(srv.handle, "127.0.0.1", 0)
+        port = s.sockets[0].getsockname()[1]
+        srv.raw("/a.ts", reply(200, TS, headers={"Content-Type": "video/mp2t"}))
+        srv.raw("/r", reply(302, b"", headers={"Location": "/a.ts"}))
+        try:
+            # An IP literal and a name take different connect paths; both must work.
+            for host in ("127.0.0.1", "localhost"):
+                r = await fetch(f"http://{host}:{port}/r", max_bytes=188, seconds=3)
+                assert (r.status, r.body_prefix) == (200, TS[:188])
+                ok = await check_url(f"http://{host}:{port}/a.ts", seconds=3)
+                assert ok.ok and ok.kind == "ts", ok
+            closed = free_port()
+            for host in ("127.0.0.1", "localhost"):
+                with pytest.raises(ProbeConnectError, match=r"^connection refused$"):
+                    await fetch(f"http://{host}:{closed}/x", seconds=2)
+                bad = await check_url(f"http://{host}:{closed}/x", seconds=2)
+                assert bad.reason == "connection refused"
+        finally:
+            s.close()
+
+    run_on(loop, main)
+
+
+class _Resolver:
+    """A loop whose resolver knows one extra name, for addresses the system resolver lacks."""
+
+    addresses: ClassVar[list[tuple[str, int]]] = []
+
+    async def getaddrinfo(self, host: Any, port: Any, **kw: Any) -> Any:
+        if host == "dual.test":
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", addr)
+                for addr in self.addresses
+            ]
+        return await super().getaddrinfo(host, port, **kw)  # type: ignore[misc]
+
+
+class _AsyncioResolverLoop(_Resolver, asyncio.SelectorEventLoop):
+    pass
+
+
+class _UvloopResolverLoop(_Resolver, uvloop.Loop):  # type: ignore[misc]
+    pass
+
+
+@pytest.mark.parametrize("loop", sorted(LOOPS))
+def test_a_silent_address_costs_a_quarter_second_not_the_connect_timeout(
+    loop: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def main() -> None:
+        srv = Server()
+        s = await asyncio.start_server(srv.handle, "127.0.0.1", 0)
+        port = s.sockets[0].getsockname()[1]
+        srv.raw("/a.ts", reply(200, TS))
+        # A listener with a full accept queue drops SYNs: connects to it hang, as to a dead route.
+        silent = socket.socket()
+        silent.bind(("127.0.0.2", port))
+        silent.listen(0)
+        filler = socket.create_connection(("127.0.0.2", port), timeout=1)
+        monkeypatch.setattr(_Resolver, "addresses", [("127.0.0.2", port), ("127.0.0.1", port)])
+        try:
+            t0 = time.perf_counter()
+            r = await fetch(f"http://dual.test:{port}/a.ts", seconds=5, connect_timeout=3)
+            assert r.status == 200 and r.body_prefix == TS[:4096]
+            assert time.perf_counter() - t0 < 1.5
+            # Every address refused: the reason names that, not a list of addresses.
+            closed = free_port()
+            monkeypatch.setattr(
+                _Resolver, "addresses", [("127.0.0.2", closed), ("127.0.0.1", closed)]
+            )
+            with pytest.raises(ProbeConnectError, match=r"^connection refused$"):
+                await fetch(f"http://dual.test:{closed}/x", seconds=2)
+        finally:
+            filler.close()
+            silent.close()
+            s.close()
+
+    factory = _UvloopResolverLoop if loop == "uvloop" else _AsyncioResolverLoop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main())
+
+
+def test_interleave_alternates_families_first_family_first() -> None:
+    v6 = [(socket.AF_INET6, 6, (f"::{i}", 80, 0, 0)) for i in (1, 2, 3)]
+    v4 = [(socket.AF_INET, 6, (f"10.0.0.{i}", 80)) for i in (1, 2)]
+    mixed = probe_http._interleave([*v6, *v4])
+    assert mixed == [v6[0], v4[0], v6[1], v4[1], v6[2]]
+    assert probe_http._interleave([]) == []
+
+
+@pytest.mark.parametrize("loop", sorted(LOOPS))
+def test_https_by_name_on_both_event_loops(loop: str, tmp_path: Path) -> None:
+    # A name takes the socket race, then TLS on that socket: SNI and verification must hold.
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+
+    async def main() -> None:
+        srv = Server()
+        server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_tls.load_cert_chain(cert, key)
+        s = await asyncio.start_server(srv.handle, "127.0.0.1", 0, ssl=server_tls)
+        port = s.sockets[0].getsockname()[1]
+        srv.raw("/a.ts", reply(200, TS))
+        try:
+            trusted = ssl.create_default_context(cafile=str(cert))
+            r = await fetch(f"https://localhost:{port}/a.ts", seconds=5, ssl_context=trusted)
+            assert (r.status, r.body_prefix) == (200, TS[:4096])
+            with pytest.raises(ProbeConnectError, match=r"^TLS error: self-signed certificate"):
+                await fetch(f"https://localhost:{port}/a.ts", seconds=5)
+        finally:
+            s.close()
+
+    run_on(loop, main)
