@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from pathlib import Path
 
@@ -9,10 +11,13 @@ import pytest
 from guessit import guessit
 
 from strmline.db.engine import session_scope
+from strmline.db.models import Setting
+from strmline.demo import FakeProviderServer
 from strmline.matching.names import normalize
 from strmline.pipelines import users as user_service
 from strmline.pipelines.strm import generate_library
 from strmline.pipelines.vod import sync_vod
+from tests.integration.test_sync_jobs import cli
 from tests.integration.test_vod_sync import add_xtream, make_ctx
 
 
@@ -120,3 +125,65 @@ async def test_flavours_and_direct_urls(session_factory, fake_provider, tmp_path
     assert any("{tmdb-" in f for f in files)
     sample = next(f for f in files if f.startswith("Movies/"))
     assert "/movie/acme/secret/" in (out / sample).read_text()
+
+
+def _urls(root: Path) -> list[str]:
+    files = sorted(root.rglob("*.strm"))
+    assert files, f"no .strm files under {root}"
+    return [f.read_text().strip() for f in files]
+
+
+async def test_configured_base_url_wins_over_the_request(  # type: ignore[no-untyped-def]
+    session_factory, fake_provider, tmp_path
+) -> None:
+    ctx, _ = await _setup(session_factory, fake_provider, tmp_path)
+    # STRMLINE_BASE_URL (here: set in code, which counts the same) wins over a request's URL.
+    ctx.settings = ctx.settings.model_copy(update={"base_url": "http://media.lan:9000/"})
+    result = await generate_library(ctx, out=tmp_path / "a", base_url="http://127.0.0.1:8124")
+    assert result.base_url == "http://media.lan:9000" and result.warning is None
+    assert all(u.startswith("http://media.lan:9000/play/") for u in _urls(tmp_path / "a"))
+    # The URL saved in Settings wins over the environment.
+    async with session_scope(session_factory) as s:
+        s.add(Setting(key="server.base_url", value="https://tv.example.org"))
+    result = await generate_library(ctx, out=tmp_path / "b")
+    assert all(u.startswith("https://tv.example.org/play/") for u in _urls(tmp_path / "b"))
+
+
+async def test_unconfigured_loopback_default_is_warned_about(  # type: ignore[no-untyped-def]
+    session_factory, fake_provider, tmp_path
+) -> None:
+    ctx, _ = await _setup(session_factory, fake_provider, tmp_path)
+    result = await generate_library(ctx, out=tmp_path / "lib")
+    assert result.base_url == "http://127.0.0.1:8000"
+    assert result.warning and "127.0.0.1" in result.warning
+    assert result.warning in result.message
+    # Direct provider URLs do not go through this server: nothing to warn about.
+    ctx.settings.strm.url_mode = "direct"
+    direct = await generate_library(ctx, out=tmp_path / "direct")
+    assert direct.warning is None
+
+
+def test_cli_uses_the_configured_base_url(
+    fake_provider: FakeProviderServer, tmp_path: Path
+) -> None:
+    env = dict(os.environ, STRMLINE_DATA_DIR=str(tmp_path), NO_COLOR="1")
+    env.pop("STRMLINE_DATABASE_URL", None)
+    env["STRMLINE_VOD__STRM_AFTER_SYNC"] = "false"
+    for args in (
+        ("provider", "add", "--name", "acme", "--xtream", fake_provider.url,
+         "--username", "acme", "--password", "secret"),
+        ("vod", "sync", "--provider", "acme"),
+        ("user", "create", "admin", "--password", "long enough pass", "--admin"),
+    ):  # fmt: skip
+        done = cli(*args, env=env)
+        assert done.returncode == 0, done.stderr
+    plain = cli("strm", "generate", "--out", str(tmp_path / "plain"), env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert "127.0.0.1" in plain.stdout and "Settings" in plain.stdout
+    env["STRMLINE_BASE_URL"] = "http://media.lan:9000"
+    out = tmp_path / "lib"
+    done = cli("strm", "generate", "--out", str(out), "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["base_url"] == "http://media.lan:9000" and result["warning"] is None
+    assert all(u.startswith("http://media.lan:9000/play/") for u in _urls(out))

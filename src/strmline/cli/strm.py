@@ -23,7 +23,10 @@ def generate(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Write the library: only changed files are written, orphans and empty folders removed."""
+    """Write the library: only changed files are written, orphans and empty folders removed.
+
+    Files point at the public URL saved in Settings or STRMLINE_BASE_URL, else at the address
+    the last library request from the web UI came in on."""
     run(_generate(out, live, as_json))
 
 
@@ -47,5 +50,9 @@ async def _generate(out: Path | None, live: bool | None, as_json: bool) -> None:
         print_json(result)
     else:
         console.print(f"{result.get('out')}: {result.get('message')}", markup=False)
+        if result.get("warning"):
+            console.print(
+                f"warning: {result['warning']} (or STRMLINE_BASE_URL)", style="yellow", markup=False
+            )
         if result.get("rescan"):
             console.print(str(result["rescan"]), markup=False)

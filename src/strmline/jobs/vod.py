@@ -19,17 +19,23 @@ log = logging.getLogger(__name__)
 
 
 async def vod_sync_then_strm(
-    ctx: PipelineContext, *, provider_id: int | None = None, force: bool = False
+    ctx: PipelineContext,
+    *,
+    provider_id: int | None = None,
+    force: bool = False,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
+    """``base_url``: the URL of the request that started the sync, passed on to the library."""
     result = await vod_sync_job(ctx, provider_id=provider_id, force=force)
     if not ctx.settings.vod.strm_after_sync or not result["changed"]:
         return result
     runtime = JobRuntime(ctx.settings, session_factory=ctx.session_factory, http=ctx.http)
+    args = {"base_url": base_url} if base_url else {}
     try:
         if runtime.backend == "celery":
-            job = await runtime.submit("strm_generate", {}, trigger="vod_sync")
+            job = await runtime.submit("strm_generate", args, trigger="vod_sync")
         else:
-            job = await runtime.run_inline("strm_generate", {}, trigger="vod_sync")
+            job = await runtime.run_inline("strm_generate", args, trigger="vod_sync")
         result["strm_job_id"] = job.id
     except Conflict:
         log.info("a strm_generate job is already running; it will pick up this sync")

@@ -23,7 +23,7 @@ from strmline.db.base import utcnow
 from strmline.db.models import Channel, Favorite, Provider, Stream, ViewingSession
 from strmline.errors import Conflict, FormatError, NotFound
 from strmline.matching.names import normalize, parse_name
-from strmline.pipelines import recompute
+from strmline.pipelines import numbering, recompute
 from strmline.pipelines.channels import channel_view, search_clause, stream_view
 from strmline.pipelines.sync import lock_catalog
 
@@ -220,6 +220,10 @@ async def categories(*, session: AsyncSession) -> list[dict[str, Any]]:
 # --- writes ----------------------------------------------------------------------------------
 
 
+def numbering_label(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
 async def _require_channels(session: AsyncSession, *channel_ids: int) -> None:
     found = set(
         (await session.execute(select(Channel.id).where(Channel.id.in_(channel_ids)))).scalars()
@@ -267,18 +271,44 @@ async def _channel_exists(session: AsyncSession, channel_id: int) -> bool:
     return (await session.scalar(select(Channel.id).where(Channel.id == channel_id))) is not None
 
 
-async def edit(*, session: AsyncSession, channel_id: int, changes: Mapping[str, Any]) -> None:
+async def edit(
+    *,
+    session: AsyncSession,
+    channel_id: int,
+    changes: Mapping[str, Any],
+    number_start: int = 1,
+) -> None:
     """Edit a channel's own fields; the match key stays, so the provider's streams still land here.
 
-    No re-rank: none of these fields feeds ranks or counts.
+    A number set here is the channel's for good (no tvg-chno moves it) and must be free; clearing
+    it hands the channel the next automatic number. No re-rank: none of these fields feeds ranks
+    or counts.
     """
     unknown = set(changes) - EDITABLE
     if unknown:
         raise FormatError(f"not editable: {', '.join(sorted(unknown))}")
+    if "number" in changes:
+        # Under the sync's lock: a sync numbering new channels must not hand out the same number.
+        await lock_catalog(session)
     channel = await session.get(Channel, channel_id)
     if channel is None:
         raise NotFound(f"channel {channel_id} not found")
+    if "number" in changes:
+        wanted = changes["number"]
+        if wanted is None:
+            channel.number = float(await numbering.next_number(session, number_start))
+            channel.number_source = numbering.AUTO
+        else:
+            taken = await numbering.holder(session, float(wanted), other_than=channel_id)
+            if taken is not None:
+                raise Conflict(
+                    f"number {numbering_label(wanted)} is already channel {taken}'s",
+                    details={"channel_id": taken},
+                )
+            channel.number_source = numbering.MANUAL
     for field, value in changes.items():
+        if field == "number" and value is None:
+            continue
         setattr(channel, field, value)
     if "name" in changes:
         channel.search_name = normalize(changes["name"])[:300]
@@ -313,8 +343,10 @@ async def split(
     stream_ids: Sequence[int],
     name: str | None,
     username: str,
+    number_start: int = 1,
 ) -> int:
-    """Move streams into a new channel a person owns; returns its id."""
+    """Move streams into a new channel a person owns (numbered like a new channel from a sync);
+    returns its id."""
     await lock_catalog(session)
     await _require_channels(session, channel_id)
     names = await _require_streams(session, channel_id, stream_ids)
@@ -330,6 +362,8 @@ async def split(
         country=identity.country or first.country,
         region=identity.region,
         variant=identity.variant,
+        number=float(await numbering.next_number(session, number_start)),
+        number_source=numbering.AUTO,
         enabled=True,
         manual=True,
         stream_count=0,
@@ -364,8 +398,10 @@ async def merge(*, session: AsyncSession, channel_id: int, other_id: int, userna
         .values(**_moved(channel_id, username))
         .execution_options(synchronize_session=False)
     )
-    # What the person set on the other channel fills what this one lacks.
-    for field in ("number", "logo", "category", "tvg_id", "epg_channel_id"):
+    # What the person set on the other channel fills what this one lacks. The target keeps its
+    # own number; one without takes the other's once the other is gone (numbers are unique).
+    inherit = (other.number, other.number_source) if target.number is None else None
+    for field in ("logo", "category", "tvg_id", "epg_channel_id"):
         if getattr(target, field) is None:
             setattr(target, field, getattr(other, field))
     target.manual = True
@@ -392,6 +428,9 @@ async def merge(*, session: AsyncSession, channel_id: int, other_id: int, userna
     await session.execute(
         delete(Channel).where(Channel.id == other_id).execution_options(synchronize_session=False)
     )
+    if inherit is not None:
+        target.number, target.number_source = inherit
+        await session.flush()
     await recompute.channels(session, [channel_id])
 
 

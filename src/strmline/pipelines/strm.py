@@ -9,7 +9,11 @@ files are written, so a run killed half way leaves rows that the next run re-che
 
 The URL in each file is ``{base_url}/play/movie/{id}?token=…`` (``/play/episode/{id}``): strmline
 picks and fails over between providers at play time, and provider credentials never land on
-disk. The token is the API token of ``strm.token_user`` (a dedicated, non-admin "library" user
+disk. ``base_url`` is, in this order: the URL saved in Settings, ``STRMLINE_BASE_URL``, the
+URL of the request that asked for the library (the API passes it in the job's args), the last
+such request URL (remembered for scheduled and CLI runs), then ``http://127.0.0.1:8000``. A
+loopback address only works on this machine, so the result then carries a warning. The token
+is the API token of ``strm.token_user`` (a dedicated, non-admin "library" user
 is the recommended choice), else of the first admin. Rotating that token rewrites every file on
 the next run, which is what revoking a leaked library needs.
 """
@@ -17,6 +21,7 @@ the next run, which is what revoking a leaked library needs.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import os
 import time
@@ -25,15 +30,19 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from strmline.config import StrmSettings
+from strmline.config import Settings, StrmSettings
+from strmline.db.base import utcnow
 from strmline.db.models import (
     Channel,
     Provider,
+    Setting,
     User,
     VodEpisode,
     VodEpisodeSource,
@@ -44,6 +53,7 @@ from strmline.db.models import (
 from strmline.errors import ConfigError
 from strmline.formats import strmnames
 from strmline.formats.names import safe_name, unique_names
+from strmline.pipelines import settings as settings_store
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.files import LibraryWriter
 
@@ -55,7 +65,20 @@ EPISODES = cast(Table, VodEpisode.__table__)
 LIVE_DIR = "Live TV"
 SUFFIXES = (".strm", ".nfo")
 
-__all__ = ["Library", "StrmResult", "generate_library", "strm_generate_job"]
+__all__ = [
+    "Library",
+    "StrmResult",
+    "generate_library",
+    "is_loopback_url",
+    "resolve_base_url",
+    "strm_generate_job",
+]
+
+# Settings-table key of the last URL a request for the library came in on.
+LAST_REQUEST_BASE_URL = "last_request_base_url"
+LOOPBACK_WARNING = (
+    "Library files point at {host}: other machines cannot reach it — set the public URL in Settings"
+)
 
 
 @dataclass
@@ -70,9 +93,66 @@ class StrmResult:
     seconds: float = 0.0
     rescan: str | None = None
     message: str = ""
+    base_url: str = ""
+    warning: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when the URL's host only answers on this machine (127.x, ::1, localhost)."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_warning(url: str) -> str | None:
+    if not is_loopback_url(url):
+        return None
+    return LOOPBACK_WARNING.format(host=urlsplit(url).hostname)
+
+
+async def _setting(session: AsyncSession, key: str) -> str | None:
+    value = await session.scalar(select(Setting.value).where(Setting.key == key))
+    return value.strip().rstrip("/") or None if isinstance(value, str) else None
+
+
+async def resolve_base_url(
+    session: AsyncSession, settings: Settings, requested: str | None = None
+) -> str:
+    """The base URL .strm files carry (see the module docstring for the order).
+
+    The saved setting is read from the table rather than from ``settings``: CLI and worker
+    processes do not load saved settings at startup, and a value saved a moment ago counts.
+    """
+    saved = (await settings_store.load(session=session, settings=settings)).get(
+        f"{settings_store.TOP_LEVEL_GROUP}.base_url"
+    )
+    if isinstance(saved, str) and saved.strip():
+        return saved.strip().rstrip("/")
+    if "base_url" in settings.model_fields_set:
+        return settings.base_url.rstrip("/")
+    if requested:
+        return requested.rstrip("/")
+    return await _setting(session, LAST_REQUEST_BASE_URL) or settings.base_url.rstrip("/")
+
+
+async def remember_request_base_url(session: AsyncSession, url: str) -> None:
+    """Keep the URL a request came in on for later runs that have no request (one upsert)."""
+    row = {"key": LAST_REQUEST_BASE_URL, "value": url.rstrip("/"), "updated_at": utcnow()}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(Setting).values(row)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Setting.key],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+    )
 
 
 class Library(LibraryWriter):
@@ -236,9 +316,11 @@ async def generate_library(
     *,
     out: Path | None = None,
     live: bool | None = None,
+    base_url: str | None = None,
     fail_after: int | None = None,
 ) -> StrmResult:
-    """Write the library; ``fail_after`` is for tests that simulate a run killed half way."""
+    """Write the library. ``base_url`` is the URL of the request that asked for it, if any;
+    ``fail_after`` is for tests that simulate a run killed half way."""
     started = time.monotonic()
     settings = ctx.settings
     opts = settings.strm
@@ -246,9 +328,13 @@ async def generate_library(
     if fail_after is not None:
         _fail_after(library, fail_after)
     result = StrmResult(out=str(library.root))
-    base = settings.base_url.rstrip("/")
-    flavour = opts.flavour
+    async with ctx.session_factory() as session:
+        base = await resolve_base_url(session, settings, base_url)
+    result.base_url = base
     direct = opts.url_mode == "direct"
+    # Direct provider URLs do not go through this server, so its address does not matter.
+    result.warning = None if direct else loopback_warning(base)
+    flavour = opts.flavour
     if direct:
         log.warning(
             "strm.url_mode=direct: provider URLs with usernames and passwords are written "
@@ -451,6 +537,8 @@ async def generate_library(
     await ctx.report(0, None, "library: cleaning")
     result.removed = library.clean()
     async with ctx.session_factory() as session, session.begin():
+        if base_url:
+            await remember_request_base_url(session, base_url)
         batch = settings.sync.batch_size
         for table, rows in (
             (MOVIES, movie_updates),
@@ -475,6 +563,8 @@ async def generate_library(
         f"{result.written:,} files written, {result.unchanged:,} unchanged, "
         f"{result.removed:,} removed"
     )
+    if result.warning:
+        result.message += f". {result.warning}"
     await ctx.report(1, 1, result.message)
     return result
 
@@ -509,7 +599,13 @@ async def _rescan(ctx: PipelineContext, opts: StrmSettings) -> str:
 
 
 async def strm_generate_job(
-    ctx: PipelineContext, *, out: str | None = None, live: bool | None = None
+    ctx: PipelineContext,
+    *,
+    out: str | None = None,
+    live: bool | None = None,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
-    result = await generate_library(ctx, out=Path(out) if out else None, live=live)
+    result = await generate_library(
+        ctx, out=Path(out) if out else None, live=live, base_url=base_url
+    )
     return result.as_dict()

@@ -31,7 +31,7 @@ from strmline.formats.vodnames import looks_like_vod
 from strmline.matching.matcher import ChannelIndex
 from strmline.matching.names import ParsedName, Quality, normalize, parse_name
 from strmline.matching.rules import MergeRule as Rule
-from strmline.pipelines import epg_match, recompute
+from strmline.pipelines import epg_match, numbering, recompute
 from strmline.pipelines.bulk import batched, insert_records, insert_rows
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.providers import xtream_client
@@ -311,6 +311,7 @@ async def _write(
                 Stream.removed_at,
                 Stream.name,
                 Stream.probed_at,
+                Stream.chno,
             ).where(Stream.provider_id == provider.id)
         )
     ).all()
@@ -340,10 +341,16 @@ async def _write(
     affected: set[int] = set()
     rematch: list[tuple[LiveItem, str]] = []
     updates: dict[int, dict[str, Any]] = {}
+    claims: list[numbering.Claim] = []
     for item, digest, row in changed:
         parsed = parse_name(item.name)
         if not row.manual_override and parse_name(row.name).key != parsed.key:
             rematch.append((item, digest))  # renamed into another channel's identity
+        else:
+            chno = parse_number(item.chno)
+            previous = parse_number(row.chno)
+            if chno is not None and (chno != previous or row.removed_at is not None):
+                claims.append(numbering.Claim(row.channel_id, chno, previous))
         updates[row.id] = _stream_values(
             item, digest, parsed, now, keep_quality=row.probed_at is not None
         )
@@ -354,9 +361,21 @@ async def _write(
     # Only entries the store has not seen need the matcher, so an almost-unchanged list is cheap.
     # Results line up with new_items, then rematch.
     assigned: list[Assigned] = []
+    renumber: dict[int, tuple[float, str]] = {}
     if new_items or rematch:
-        assigned, result.new_channel_ids = await _match(session, ctx, new_items + rematch, now)
+        assigned, result.new_channel_ids, renumber = await _match(
+            session, ctx, new_items + rematch, now, claims
+        )
         result.channels_created = len(result.new_channel_ids)
+    elif claims:
+        renumber = numbering.plan(
+            await numbering.load_held(session),
+            claims,
+            [],
+            start=ctx.settings.sync.auto_number_start,
+        ).changes
+    del claims
+    await numbering.write_changes(session, renumber, now, batch=batch)
     for (item, _digest), (channel_id, method, confidence, reason, _q) in zip(
         rematch, assigned[len(new_items) :], strict=True
     ):
@@ -505,11 +524,13 @@ async def _match(
     ctx: PipelineContext,
     to_match: list[tuple[LiveItem, str]],
     now: datetime,
-) -> tuple[list[Assigned], list[int]]:
+    claims: list[numbering.Claim],
+) -> tuple[list[Assigned], list[int], dict[int, tuple[float, str]]]:
     """Assign every entry a channel: an existing one, or one created here in bulk.
 
-    Returns one assignment per entry of ``to_match``, in its order, and the ids of the
-    channels created.
+    Returns one assignment per entry of ``to_match``, in its order, the ids of the channels
+    created (numbered as they are inserted), and the number changes of existing channels: a
+    ``tvg-chno`` an entry brings to an existing channel joins ``claims``.
     """
     rules = [
         Rule(kind=r.kind, pattern_a=r.pattern_a, pattern_b=r.pattern_b)  # type: ignore[arg-type]
@@ -562,20 +583,36 @@ async def _match(
     raw, pending = _assign(index, to_match)
     del index
 
+    for (item, _digest), entry in zip(to_match, raw, strict=True):
+        chno = parse_number(item.chno)
+        if chno is not None and entry[0] > 0:
+            claims.append(numbering.Claim(entry[0], chno))
+    # Automatic numbers follow the name, as the list shows channels.
+    search_names = [normalize(p.display)[:300] for p, _ in pending]
+    numbers = numbering.plan(
+        await numbering.load_held(session),
+        claims,
+        [
+            (parse_number(item.chno), name)
+            for (_, item), name in zip(pending, search_names, strict=True)
+        ],
+        start=ctx.settings.sync.auto_number_start,
+    )
+
     ids: list[int] = []
     if pending:
         ids = await allocate_ids(session, "channels", len(pending))
         await insert_rows(
             session,
             CHANNELS,
-            _new_channel_rows(pending, ids, now),
+            _new_channel_rows(pending, ids, search_names, numbers.new, now),
             batch=ctx.settings.sync.batch_size,
         )
     # Pending refs become the new ids in place: no second 100k-entry list.
     for n, entry in enumerate(raw):
         if entry[0] < 0:
             raw[n] = (ids[-1 - entry[0]], *entry[1:])
-    return raw, ids
+    return raw, ids, numbers.changes
 
 
 def _assign(
@@ -639,19 +676,26 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def _new_channel_rows(
-    pending: list[tuple[ParsedName, LiveItem]], ids: list[int], now: datetime
+    pending: list[tuple[ParsedName, LiveItem]],
+    ids: list[int],
+    search_names: list[str],
+    numbers: list[tuple[float, str]],
+    now: datetime,
 ) -> Iterator[dict[str, Any]]:
     """Rows for the channels the matcher made, built lazily in batches by insert_rows."""
-    for (p, item), new_id in zip(pending, ids, strict=True):
+    for (p, item), new_id, search_name, (number, source) in zip(
+        pending, ids, search_names, numbers, strict=True
+    ):
         yield {
             "name": p.display[:300] or item.name[:300],
-            "search_name": normalize(p.display)[:300],
+            "search_name": search_name,
             "match_key": p.key[:300],
             "country": p.country,
             "region": p.region,
             "variant": p.variant,
             "category": (item.group or None) and item.group[:200],
-            "number": parse_number(item.chno),
+            "number": number,
+            "number_source": source,
             "logo": item.logo or None,
             "tvg_id": (item.tvg_id or None) and item.tvg_id[:200],
             "enabled": True,

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
+from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep, SettingsDep
 from strmline.api.errors import ApiError
 from strmline.api.pagination import DEFAULT_LIMIT, LimitQuery
+from strmline.config import Settings
 from strmline.errors import Conflict
-from strmline.pipelines import vod_catalog
+from strmline.outputs.common import public_base
+from strmline.pipelines import strm, vod_catalog
 
 router = APIRouter(tags=["vod"])
 
@@ -65,19 +68,45 @@ async def _submit(runtime: Any, kind: str, args: dict[str, Any]) -> dict[str, An
     return {"job_id": job.id}
 
 
+async def _library_base(
+    request: Request, session: AsyncSession, settings: Settings
+) -> tuple[str, dict[str, Any]]:
+    """The request's public base URL (what the M3U output would use), for the job's args, and
+    the URL and warning the library will get, for the response."""
+    requested = public_base(request, settings)
+    base = await strm.resolve_base_url(session, settings, requested)
+    warning = None if settings.strm.url_mode == "direct" else strm.loopback_warning(base)
+    return requested, {"base_url": base, "warning": warning}
+
+
 @router.post("/api/vod/sync", status_code=202, summary="Start a VOD sync (admin)")
 async def start_vod_sync(
-    runtime: RuntimeDep, admin: AdminUser, body: VodSyncRequest | None = None
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    admin: AdminUser,
+    body: VodSyncRequest | None = None,
 ) -> dict[str, Any]:
     body = body or VodSyncRequest()
-    return await _submit(
-        runtime, "vod_sync", {"provider_id": body.provider_id, "force": body.force}
-    )
+    # The library written after the sync points at the address this request came in on.
+    requested, library = await _library_base(request, session, settings)
+    args = {"provider_id": body.provider_id, "force": body.force, "base_url": requested}
+    return await _submit(runtime, "vod_sync", args) | library
 
 
 @router.post("/api/strm/generate", status_code=202, summary="Write the .strm library (admin)")
 async def start_strm_generate(
-    runtime: RuntimeDep, admin: AdminUser, body: StrmGenerateRequest | None = None
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    admin: AdminUser,
+    body: StrmGenerateRequest | None = None,
 ) -> dict[str, Any]:
+    """``base_url`` is where the files will point; ``warning`` says when only this machine can
+    reach it."""
     body = body or StrmGenerateRequest()
-    return await _submit(runtime, "strm_generate", {"live": body.live})
+    requested, library = await _library_base(request, session, settings)
+    args = {"live": body.live, "base_url": requested}
+    return await _submit(runtime, "strm_generate", args) | library

@@ -68,7 +68,9 @@ class Channel(Timestamps, Base):
     region: Mapped[str | None] = mapped_column(String(40), index=True)
     variant: Mapped[str | None] = mapped_column(String(40))
     category: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Assigned once and kept (see pipelines/numbering.py): media servers key guides by it.
     number: Mapped[float | None] = mapped_column(Float)
+    number_source: Mapped[str | None] = mapped_column(String(8))  # chno | auto | manual
     logo: Mapped[str | None] = mapped_column(Text)
     tvg_id: Mapped[str | None] = mapped_column(String(200), index=True)
     epg_channel_id: Mapped[int | None] = mapped_column(

@@ -1,12 +1,44 @@
 import { ConfirmButton } from '@/components/confirm-button';
 import { CopyField } from '@/components/copy-field';
 import { ErrorMessage, Loading } from '@/components/feedback';
+import { JobProgress } from '@/components/job-progress';
 import { useApiToken } from '@/lib/api-token';
+import { useMe } from '@/features/auth/api/get-me';
 import { useRotateApiToken } from '@/features/outputs/api/rotate-token';
+import { useWriteLibrary } from '@/features/outputs/api/write-library';
+
+/** Admins write the .strm library from here; the server says where the files will point. */
+function LibrarySection() {
+  const write = useWriteLibrary();
+  const started = write.data;
+  return (
+    <section className="card stack">
+      <h2>Movie and series library</h2>
+      <p className="small muted">
+        Writes the .strm files for Jellyfin, Emby, Kodi and Plex. They point at the address you opened strmline on,
+        unless a public URL is set in Settings.
+      </p>
+      <ErrorMessage error={write.error} />
+      {started?.warning ? (
+        <div className="alert alert-warn" role="status">
+          {started.warning}
+        </div>
+      ) : null}
+      {started ? <p className="small muted">Files point at {started.base_url}.</p> : null}
+      {started ? <JobProgress jobId={started.job_id} label="Writing the library" /> : null}
+      <div>
+        <button type="button" className="btn" disabled={write.isPending} onClick={() => write.mutate()}>
+          Write library
+        </button>
+      </div>
+    </section>
+  );
+}
 
 export function OutputsView() {
   const token = useApiToken();
   const rotate = useRotateApiToken();
+  const me = useMe();
   const origin = window.location.origin;
   if (token.isPending) return <Loading />;
   if (token.isError) return <ErrorMessage error={token.error} title="Your token could not be loaded" />;
@@ -33,6 +65,8 @@ export function OutputsView() {
         <CopyField label="XMLTV guide" value={xmltv} hint="Programme guide matching the playlist's tvg-id." />
         <CopyField label="HDHomeRun tuner" value={hdhr} hint="For Plex, Jellyfin and Emby Live TV as a network tuner." />
       </section>
+
+      {me.data?.role === 'admin' ? <LibrarySection /> : null}
 
       <section className="card">
         <h2>Set up your player</h2>
