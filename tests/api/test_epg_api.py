@@ -13,10 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from strmline.db.base import utcnow
 from strmline.db.engine import session_scope
-from strmline.db.models import Channel
+from strmline.db.models import Channel, EpgChannel
 from strmline.formats.xmltv import channel_element, programme_element
 from strmline.pipelines import epg
 from strmline.pipelines.context import PipelineContext
@@ -147,5 +148,57 @@ async def test_refresh_and_permissions(
     sid = r.json()["id"]
     r = await client.post(f"/api/epg/sources/{sid}/refresh", headers=admin)
     assert r.status_code == 202 and isinstance(r.json()["job_id"], int)
+    # Let the import finish: one still writing when the app stops can hold SQLite's lock.
+    async with asyncio.timeout(60):
+        while (job := (await client.get(f"/api/jobs/{r.json()['job_id']}", headers=admin)).json())[
+            "state"
+        ] in ("queued", "running"):
+            await asyncio.sleep(0.05)
+    assert job["state"] == "succeeded", job
     r = await client.delete(f"/api/epg/sources/{sid}", headers=admin)
     assert r.status_code == 204
+
+
+async def test_source_changes_rematch_channels_and_new_sources_are_queued(
+    client: httpx.AsyncClient, admin: dict[str, str], app: FastAPI, tmp_path: Path
+) -> None:
+    ids = await _channels(app)  # channel 0 has tvg-id c0.test
+    ctx = PipelineContext(session_factory=app.state.session_factory, settings=app.state.settings)
+    sources = []
+    for name, priority in (("first", 5), ("second", 0)):
+        guide = tmp_path / f"{name}.xml.gz"
+        _guide(guide)
+        r = await client.post(
+            "/api/epg/sources",
+            json={"url": str(guide), "name": name, "priority": priority, "refresh_minutes": 60},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        # Imported by the scheduler at its next tick, without anyone asking.
+        assert r.json()["import_requested_at"] is not None and r.json()["refresh_minutes"] == 60
+        sources.append(r.json()["id"])
+        assert (await epg.import_source(ctx, source_id=sources[-1])).status == "ok"
+
+    async def guide_source() -> int | None:
+        async with session_scope(app.state.session_factory) as s:
+            return await s.scalar(
+                select(EpgChannel.source_id)
+                .join(Channel, Channel.epg_channel_id == EpgChannel.id)
+                .where(Channel.id == ids[0])
+            )
+
+    assert await guide_source() == sources[0]
+    r = await client.patch(f"/api/epg/sources/{sources[1]}", json={"priority": 9}, headers=admin)
+    assert r.status_code == 200
+    assert await guide_source() == sources[1]
+    r = await client.patch(
+        f"/api/epg/sources/{sources[1]}", json={"refresh_minutes": None}, headers=admin
+    )
+    assert r.status_code == 200 and r.json()["refresh_minutes"] is None
+    r = await client.patch(
+        f"/api/epg/sources/{sources[1]}", json={"refresh_cron": "every day"}, headers=admin
+    )
+    assert r.status_code == 422, r.text
+    r = await client.delete(f"/api/epg/sources/{sources[1]}", headers=admin)
+    assert r.status_code == 204
+    assert await guide_source() == sources[0]  # at once, not at the next import

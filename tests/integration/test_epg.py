@@ -6,11 +6,13 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from strmline.config import Settings
-from strmline.db.models import Channel, EpgChannel, EpgProgramme, EpgProgrammeStaging
+from strmline.db.models import Channel, EpgChannel, EpgProgramme, EpgProgrammeStaging, Provider
+from strmline.formats.xmltv import channel_element, programme_element
 from strmline.pipelines import epg, epg_guide, epg_match, epg_sources
 from strmline.pipelines.context import PipelineContext
 from tests.dbutil import StatementCounter
@@ -68,9 +70,16 @@ async def test_nasty_import_repairs_times(
         ("Long one", t(0), t(1)),
         ("Duplicate start", t(1), t(1, 30)),
     ]
-    assert result.dropped["duplicate_start"] == 1
-    assert result.dropped["no_stop"] >= 1  # "Null stop, last one"
-    assert result.dropped["overlap_trimmed"] >= 1
+    # Each of the 12 programme elements is counted once: kept (9), or under one drop reason.
+    assert result.read == 12
+    assert result.dropped == {
+        "duplicate_start": 1,  # "Starts inside the previous"
+        "no_channel_or_start": 1,  # "Unreadable start"
+        "no_stop": 1,  # "Null stop, last one"
+    }
+    assert result.programmes == 9 == result.read - sum(result.dropped.values())
+    # Repairs count kept programmes only, each under its first repair.
+    assert result.repaired == {"overlap_trimmed": 1, "stop_before_start": 1}
 
 
 async def test_failed_import_keeps_previous_guide(
@@ -200,3 +209,156 @@ async def test_now_next_and_guide_statements_are_constant(
         assert rows[0].now is not None and rows[0].now.title == "No stop: ends at the next start"
         assert rows[0].next is not None and rows[0].next.title == "Café & croissants é"
     assert counts[0] == counts[1] <= 3
+
+
+async def test_drop_counts_of_a_real_guide_add_up_to_the_file(
+    session_factory: async_sessionmaker[AsyncSession], shared_data: Path, tmp_path: Path
+) -> None:
+    # tvguide.co.uk.xml: 9,482 programmes, repeated channel ids (out of order), no stops,
+    # many outside the default retention window. The counters once summed to 9,781.
+    guide = shared_data / "iptv-org/epg/guides/tvguide.co.uk.xml"
+    sid = await _source(session_factory, guide)
+    ctx = _ctx(session_factory, tmp_path)
+    result = await epg.import_source(ctx, source_id=sid, now=datetime(2021, 3, 12, tzinfo=UTC))
+    assert result.status == "ok", result.message
+    assert result.read == guide.read_bytes().count(b"<programme ") == 9482
+    assert result.programmes + sum(result.dropped.values()) == result.read, result.dropped
+    assert sum(result.repaired.values()) <= result.programmes
+    assert result.dropped["outside_retention"] > 0 and result.repaired["out_of_order"] > 0
+
+
+async def test_unchanged_import_prunes_ended_programmes(
+    session_factory: async_sessionmaker[AsyncSession], fixtures_dir: Path, tmp_path: Path
+) -> None:
+    sid = await _source(session_factory, fixtures_dir / "xmltv" / "nasty.xml")
+    ctx = _ctx(session_factory, tmp_path)
+    first = await epg.import_source(ctx, source_id=sid, now=NOW)
+    assert first.programmes == await _count(session_factory, EpgProgramme) == 9
+    # A day and three hours later the window starts at 04:15 UTC on the 28th: what ended
+    # before goes, although the file has not changed.
+    later = NOW + timedelta(days=1, hours=3)
+    again = await epg.import_source(ctx, source_id=sid, now=later)
+    assert again.status == "unchanged"
+    left = await _count(session_factory, EpgProgramme)
+    assert again.pruned == 9 - left > 0
+    assert again.programmes == left
+    async with session_factory() as session:
+        source = await epg_sources.get(session=session, source_id=sid)
+        assert source.programme_count == left
+
+
+def _xml(channels: dict[str, list[str]]) -> bytes:
+    """A small guide: channel id → titles of hour-long programmes from NOW on."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<tv>\n']
+    for ident in channels:
+        parts.append(channel_element(ident, [ident.split(".")[0].title()], None))
+    for ident, titles in channels.items():
+        for i, title in enumerate(titles):
+            start = NOW + timedelta(hours=i)
+            parts.append(programme_element(ident, start, start + timedelta(hours=1), title))
+    parts.append("</tv>\n")
+    return "".join(parts).encode()
+
+
+async def _linked(factory: async_sessionmaker[AsyncSession], channel_id: int) -> int | None:
+    async with factory() as session:
+        return await session.scalar(select(Channel.epg_channel_id).where(Channel.id == channel_id))
+
+
+async def _guide_of(
+    factory: async_sessionmaker[AsyncSession], source_id: int, xmltv_id: str
+) -> int:
+    async with factory() as session:
+        found = await session.scalar(
+            select(EpgChannel.id).where(
+                EpgChannel.source_id == source_id, EpgChannel.xmltv_id == xmltv_id
+            )
+        )
+    assert found is not None
+    return int(found)
+
+
+async def _prioritised(factory: async_sessionmaker[AsyncSession], path: Path, priority: int) -> int:
+    async with factory() as session, session.begin():
+        return (await epg_sources.create(session=session, url=str(path), priority=priority)).id
+
+
+async def test_matching_prefers_a_source_with_programmes(
+    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    empty, full = tmp_path / "empty.xml", tmp_path / "full.xml"
+    empty.write_bytes(_xml({"news.test": [], "sport.test": ["Match"]}))
+    full.write_bytes(_xml({"news.test": ["Headlines", "Weather"]}))
+    async with session_factory() as session, session.begin():
+        by_id = await _channel(session, "Something", tvg_id="news.test")
+        by_name = await _channel(session, "News")
+    ctx = _ctx(session_factory, tmp_path)
+    high = await _prioritised(session_factory, empty, 10)
+    low = await _prioritised(session_factory, full, 0)
+    assert (await epg.import_source(ctx, source_id=high, now=NOW)).status == "ok"
+    assert (await epg.import_source(ctx, source_id=low, now=NOW)).status == "ok"
+    # The higher-priority source declares news.test but has nothing to show for it.
+    wanted = await _guide_of(session_factory, low, "news.test")
+    assert await _linked(session_factory, by_id) == wanted
+    assert await _linked(session_factory, by_name) == wanted
+    async with session_factory() as session:
+        now = await epg_guide.now_next(session, now=NOW, channel_ids=[by_id])
+    assert now[0].now is not None and now[0].now.title == "Headlines"
+
+
+async def test_every_import_rematches_even_an_unchanged_one(
+    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.xml", tmp_path / "second.xml"
+    first.write_bytes(_xml({"news.test": ["From first"]}))
+    second.write_bytes(_xml({"news.test": ["From second"]}))
+    async with session_factory() as session, session.begin():
+        channel = await _channel(session, "Something", tvg_id="news.test")
+    ctx = _ctx(session_factory, tmp_path)
+    high = await _prioritised(session_factory, first, 10)
+    low = await _prioritised(session_factory, second, 0)
+    await epg.import_source(ctx, source_id=high, now=NOW)
+    await epg.import_source(ctx, source_id=low, now=NOW)
+    assert await _linked(session_factory, channel) == await _guide_of(
+        session_factory, high, "news.test"
+    )
+    async with session_factory() as session, session.begin():
+        source = await epg_sources.get(session=session, source_id=high)
+        await epg_sources.delete_source(session=session, source=source)  # no re-match here
+    assert await _linked(session_factory, channel) is None
+    again = await epg.import_source(ctx, source_id=low, now=NOW)
+    assert again.status == "unchanged" and again.matched == 1
+    assert await _linked(session_factory, channel) == await _guide_of(
+        session_factory, low, "news.test"
+    )
+
+
+async def test_a_failed_source_is_named_with_its_redacted_url(
+    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    async with session_factory() as session, session.begin():
+        provider = Provider(
+            name="Zeta",
+            kind="xtream",
+            url="http://127.0.0.1:9",
+            username="bob",
+            password="s3cret-pw",
+        )
+        session.add(provider)
+        await session.flush()
+        await epg_sources.ensure_auto_sources(session, Settings(data_dir=tmp_path))
+        local = tmp_path / "ok.xml"
+        local.write_bytes(_xml({"a.test": ["A"]}))
+        await epg_sources.create(session=session, url=str(local), name="Local")
+    ctx = _ctx(session_factory, tmp_path)
+    result = await epg.epg_import_job(ctx)  # every enabled source: one fails, one works
+    message = result["message"]
+    assert "Zeta guide (http://127.0.0.1:9/xmltv.php?username=***&password=***):" in message
+    assert "s3cret-pw" not in message and "bob" not in message
+    failed = [s for s in result["sources"] if s["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["message"] in message
+    auto = failed[0]["source_id"]
+    with pytest.raises(epg.EpgImportFailed) as raised:
+        await epg.epg_import_job(ctx, source_id=auto)
+    assert str(raised.value).startswith("Zeta guide (http://127.0.0.1:9/xmltv.php?username=***")
+    assert "s3cret-pw" not in str(raised.value)

@@ -468,3 +468,31 @@ async def test_two_schedulers_ticking_at_once_fire_each_due_sync_once(
         ]
     assert "lock:schedule:sync:0:2000-01-01T00:00Z" not in keys  # pruned
     assert sum(k.startswith("lock:schedule:sync:") for k in keys) == 3
+
+
+def test_guide_due_computation() -> None:
+    from strmline.config import EpgSettings
+    from strmline.jobs.schedule import guide_slot
+
+    daily = EpgSettings()  # refresh_cron "0 4 * * *"
+
+    def slot(last: datetime | None, **kw: Any) -> datetime | None:
+        kw.setdefault("requested_at", None)
+        kw.setdefault("refresh_minutes", None)
+        kw.setdefault("refresh_cron", None)
+        kw.setdefault("epg", daily)
+        return guide_slot(last_import_at=last, now=NOW, **kw)
+
+    four = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
+    assert slot(None) == four  # never imported: due at once, in the current daily slot
+    assert slot(four + timedelta(minutes=5)) is None
+    assert slot(four - timedelta(hours=1)) == four
+    assert slot(NOW - timedelta(minutes=61), refresh_minutes=60) is not None  # own interval
+    assert slot(NOW - timedelta(minutes=59), refresh_minutes=60) is None
+    assert slot(NOW - timedelta(minutes=2), refresh_cron="* * * * *") is not None
+    asked = NOW - timedelta(seconds=3)
+    assert slot(NOW - timedelta(minutes=1), requested_at=asked) == asked
+    assert slot(NOW, requested_at=asked) is None  # imported since the request
+    every_6h = EpgSettings(refresh_cron=None, refresh_minutes=360)
+    assert slot(NOW - timedelta(hours=5), epg=every_6h) is None
+    assert slot(NOW - timedelta(hours=6), epg=every_6h) == NOW

@@ -25,18 +25,53 @@ def add(
     offset_minutes: int = typer.Option(
         0, "--offset-minutes", help="Shift every time of this guide by N minutes."
     ),
+    refresh_minutes: int | None = typer.Option(
+        None, "--refresh-minutes", help="Own refresh interval (default: epg.refresh_*)."
+    ),
+    refresh_cron: str | None = typer.Option(
+        None, "--refresh-cron", help="Own refresh schedule, cron in UTC."
+    ),
+    import_now: bool = typer.Option(
+        True, "--import/--no-import", help="Import it now (else at the scheduler's next tick)."
+    ),
 ) -> None:
-    """Add a guide source."""
+    """Add a guide source and import it. Exits non-zero when that import failed."""
 
     async def _add() -> dict[str, Any]:
         async with open_db() as factory, factory() as session, session.begin():
             source = await source_service.create(
-                session=session, url=url, name=name, offset_minutes=offset_minutes
+                session=session,
+                url=url,
+                name=name,
+                offset_minutes=offset_minutes,
+                refresh_minutes=refresh_minutes,
+                refresh_cron=refresh_cron,
             )
             return {"id": source.id, "name": source.name, "kind": source.kind}
 
     row = run(_add())
     console.print(f"added guide source {row['id']}: {row['name']} ({row['kind']})")
+    if import_now:
+        results = run(_import(row["id"], False, False))
+        if any(r.get("status") == "failed" for r in results):
+            raise typer.Exit(1)
+
+
+@app.command("remove")
+def remove(source_id: int = typer.Argument(..., help="Guide source id (see `epg list`).")) -> None:
+    """Remove a guide source; its channels get another source's guide at once."""
+
+    async def _remove() -> str:
+        settings = get_settings()
+        async with open_db() as factory, factory() as session, session.begin():
+            source = await source_service.get(session=session, source_id=source_id)
+            name = source.name
+            await source_service.delete_source(
+                session=session, source=source, threshold=settings.epg.fuzzy_threshold
+            )
+            return name
+
+    console.print(f"removed guide source {source_id}: {run(_remove())}")
 
 
 @app.command("list")
@@ -138,8 +173,14 @@ def _emit(result: dict[str, Any], as_json: bool) -> None:
         return
     status = str(result.get("status"))
     colour = {"ok": "green", "unchanged": "cyan"}.get(status, "red")
-    dropped = result.get("dropped") or {}
-    extra = f" (dropped: {', '.join(f'{k} {v}' for k, v in dropped.items())})" if dropped else ""
+    extra = "".join(
+        f" ({label}: {', '.join(f'{k} {v}' for k, v in counts.items())})"
+        for label, counts in (
+            ("dropped", result.get("dropped") or {}),
+            ("repaired", result.get("repaired") or {}),
+        )
+        if counts
+    )
     line = f"[{colour}]{status:>9}[/] {result.get('message', '')}{extra}"
     (console if status != "failed" else console_err).print(line, soft_wrap=True)
 

@@ -114,6 +114,7 @@ class XmltvProgramme:
     icon: str | None
     rating: str | None
     line: int
+    stop_unreadable: bool = False  # a stop was given but could not be read (not "null")
 
 
 @dataclass
@@ -392,7 +393,8 @@ class XmltvParser:
             return None
         stop_text = el.get("stop")
         stop = parse_time(stop_text) if stop_text else None
-        if stop_text and stop is None and stop_text != "null":
+        unreadable = bool(stop_text) and stop is None and stop_text != "null"
+        if unreadable:
             stats.bad_stop += 1
         title: str | None = None
         sub_title = desc = episode_num = onscreen = icon = rating = None
@@ -443,6 +445,7 @@ class XmltvParser:
             icon=icon,
             rating=rating,
             line=line,
+            stop_unreadable=unreadable,
         )
 
 

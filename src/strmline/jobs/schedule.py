@@ -1,10 +1,19 @@
-"""Scheduled provider syncs that fire once per cluster, however many schedulers tick.
+"""Scheduled provider syncs and guide imports that fire once per cluster, however many
+schedulers tick.
 
 Every process that runs a ``Scheduler`` (the embedded server, ``strmline beat``) looks for due
 providers each tick. Before submitting, it claims the provider's slot (the fire time it is due
 for) by inserting ``lock:schedule:sync:<provider id>:<slot>`` into the ``settings`` table: the
 primary key lets exactly one claimant win. The jobs table's one-active-job-per-resource index is
 the second guard, for a slot computed differently near a boundary.
+
+Guide sources work the same way (``lock:schedule:epg:<source id>:<slot>``), on their own cron or
+interval, else ``epg.refresh_cron`` / ``epg.refresh_minutes``; a source that was added or
+re-pointed (``import_requested_at`` after its last import) is due at once. Each tick first
+refreshes the automatic sources providers bring along, so a sync that discovered a guide
+(Xtream ``xmltv.php``, an M3U ``x-tvg-url``) has it imported at the next tick. All due sources
+go into one ``epg_import`` job: the kind locks the one resource "epg". When that lock is taken
+by an import already running, the claims are given back so the next tick tries again.
 """
 
 from __future__ import annotations
@@ -19,16 +28,20 @@ from typing import Any
 from croniter import croniter
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strmline.config import EpgSettings
 from strmline.db.base import utcnow
 from strmline.db.engine import session_scope
 from strmline.db.models.catalog import Provider
+from strmline.db.models.epg import EpgSource
 from strmline.db.models.system import Job, Setting
 from strmline.errors import Conflict
 from strmline.jobs import records
 from strmline.jobs.options import job_settings
 from strmline.jobs.runtime import JobRuntime
+from strmline.pipelines import epg_match, epg_sources
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +145,14 @@ async def find_due(*, session: AsyncSession, default_minutes: int, now: datetime
 
 async def claim(*, session: AsyncSession, due: list[Due], owner: str) -> list[Due]:
     """Insert every slot lock in one statement; return those this caller won."""
-    if not due:
-        return []
     by_key = {lock_key(d.provider_id, d.slot): d for d in due}
+    won = await _claim_keys(session, {k: d.slot for k, d in by_key.items()}, owner)
+    return [d for k, d in by_key.items() if k in won]
+
+
+async def _claim_keys(session: AsyncSession, slots: dict[str, datetime], owner: str) -> set[str]:
+    if not slots:
+        return set()
     dialect = session.get_bind().dialect.name
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
@@ -142,15 +160,100 @@ async def claim(*, session: AsyncSession, due: list[Due], owner: str) -> list[Du
         insert(Setting)
         .values(
             [
-                {"key": k, "value": {"owner": owner, "slot": d.slot.isoformat()}, "updated_at": now}
-                for k, d in by_key.items()
+                {"key": k, "value": {"owner": owner, "slot": slot.isoformat()}, "updated_at": now}
+                for k, slot in slots.items()
             ]
         )
         .on_conflict_do_nothing(index_elements=[Setting.key])
         .returning(Setting.key)
     )
-    won = set((await session.scalars(stmt)).all())
+    return set((await session.scalars(stmt)).all())
+
+
+# -- guide imports ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuideDue:
+    source_id: int
+    slot: datetime
+
+
+def guide_lock_key(source_id: int, slot: datetime) -> str:
+    # To the microsecond: a request slot is the time it was made, and two requests for the
+    # same source within a second (added, then re-pointed) are two imports.
+    return f"{LOCK_PREFIX}epg:{source_id}:{slot.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
+
+
+def guide_slot(
+    *,
+    last_import_at: datetime | None,
+    requested_at: datetime | None,
+    refresh_minutes: int | None,
+    refresh_cron: str | None,
+    epg: EpgSettings,
+    now: datetime,
+) -> datetime | None:
+    """The slot a guide source is due for at ``now``, or None.
+
+    Requested after its last import (added, re-pointed, enabled again): due at once, the slot
+    being the request time. Otherwise the source's own cron, else its own interval, else the
+    ``epg.refresh_cron`` default, else ``epg.refresh_minutes``; never imported: due now.
+    """
+    if requested_at is not None and (last_import_at is None or requested_at > last_import_at):
+        return requested_at
+    cron = refresh_cron if refresh_cron and valid_cron(refresh_cron) else None
+    if cron is None and refresh_minutes is None and epg.refresh_cron:
+        cron = epg.refresh_cron if valid_cron(epg.refresh_cron) else None
+    return due_slot(
+        last_sync_at=last_import_at,
+        refresh_minutes=refresh_minutes,
+        refresh_cron=cron,
+        default_minutes=epg.refresh_minutes,
+        now=now,
+    )
+
+
+async def find_due_guides(
+    *, session: AsyncSession, epg: EpgSettings, now: datetime
+) -> list[GuideDue]:
+    rows = await session.execute(
+        select(
+            EpgSource.id,
+            EpgSource.last_import_at,
+            EpgSource.import_requested_at,
+            EpgSource.refresh_minutes,
+            EpgSource.refresh_cron,
+        )
+        .where(EpgSource.enabled.is_(True))
+        .order_by(EpgSource.priority.desc(), EpgSource.id)
+    )
+    due: list[GuideDue] = []
+    for source_id, last, requested, minutes, cron in rows:
+        if cron and not valid_cron(cron):
+            log.warning("guide source %s: invalid refresh_cron %r ignored", source_id, cron)
+        slot = guide_slot(
+            last_import_at=last,
+            requested_at=requested,
+            refresh_minutes=minutes,
+            refresh_cron=cron,
+            epg=epg,
+            now=now,
+        )
+        if slot is not None:
+            due.append(GuideDue(source_id, slot))
+    return due
+
+
+async def claim_guides(*, session: AsyncSession, due: list[GuideDue], owner: str) -> list[GuideDue]:
+    by_key = {guide_lock_key(d.source_id, d.slot): d for d in due}
+    won = await _claim_keys(session, {k: d.slot for k, d in by_key.items()}, owner)
     return [d for k, d in by_key.items() if k in won]
+
+
+async def release_guides(*, session: AsyncSession, due: list[GuideDue]) -> None:
+    keys = [guide_lock_key(d.source_id, d.slot) for d in due]
+    await session.execute(delete(Setting).where(Setting.key.in_(keys)))
 
 
 async def prune_locks(*, session: AsyncSession, older_than: datetime) -> int:
@@ -161,7 +264,8 @@ async def prune_locks(*, session: AsyncSession, older_than: datetime) -> int:
 
 
 class Scheduler:
-    """Ticks every ``tick_seconds``: finds due providers, claims their slots, submits ``sync`` jobs."""
+    """Ticks every ``tick_seconds``: finds due providers and guide sources, claims their slots,
+    submits ``sync`` and ``epg_import`` jobs (and the scheduled health check)."""
 
     def __init__(self, runtime: JobRuntime, *, tick_seconds: float | None = None) -> None:
         self.runtime = runtime
@@ -183,24 +287,59 @@ class Scheduler:
             if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:
                 self._last_prune = now
                 await prune_locks(session=session, older_than=now - LOCK_RETENTION)
-        if not due:
-            return await self._tick_health(now, [])
-        # Committed on its own, before any submit, so other schedulers see the claims at once.
-        async with session_scope(self.runtime.session_factory) as session:
-            won = await claim(session=session, due=due, owner=self.runtime.worker_name)
         jobs: list[Job] = []
-        for d in won:
-            try:
-                jobs.append(
-                    await self.runtime.submit(
-                        "sync", {"provider_id": d.provider_id}, trigger="schedule"
+        if due:
+            # Committed on its own, before any submit, so other schedulers see the claims at once.
+            async with session_scope(self.runtime.session_factory) as session:
+                won = await claim(session=session, due=due, owner=self.runtime.worker_name)
+            for d in won:
+                try:
+                    jobs.append(
+                        await self.runtime.submit(
+                            "sync", {"provider_id": d.provider_id}, trigger="schedule"
+                        )
                     )
-                )
-            except Conflict:
-                log.debug(
-                    "provider %s already has an active sync; slot %s skipped", d.provider_id, d.slot
-                )
+                except Conflict:
+                    log.debug(
+                        "provider %s already has an active sync; slot %s skipped",
+                        d.provider_id,
+                        d.slot,
+                    )
+        await self._tick_guides(now, jobs)
         return await self._tick_health(now, jobs)
+
+    # -- guide imports: automatic sources kept current, due sources in one claim-guarded job ------
+
+    async def _tick_guides(self, now: datetime, jobs: list[Job]) -> None:
+        settings = self.runtime.settings
+        try:
+            async with session_scope(self.runtime.session_factory) as session:
+                changes = await epg_sources.ensure_auto_sources(session, settings)
+                if changes.removed:
+                    # Their channels were unlinked: give them another source's guide now.
+                    await epg_match.match_channels(session, threshold=settings.epg.fuzzy_threshold)
+        except IntegrityError:
+            # Another scheduler added the same automatic source a moment ago; it counts.
+            log.debug("automatic guide sources changed by another scheduler")
+        async with session_scope(self.runtime.session_factory) as session:
+            due = await find_due_guides(session=session, epg=settings.epg, now=now)
+        if not due:
+            return
+        async with session_scope(self.runtime.session_factory) as session:
+            won = await claim_guides(session=session, due=due, owner=self.runtime.worker_name)
+        if not won:
+            return
+        try:
+            jobs.append(
+                await self.runtime.submit(
+                    "epg_import", {"source_ids": [d.source_id for d in won]}, trigger="schedule"
+                )
+            )
+        except Conflict:
+            # An import is running (resource "epg"): give the slots back for the next tick.
+            log.debug("a guide import is already running; %d source(s) wait", len(won))
+            async with session_scope(self.runtime.session_factory) as session:
+                await release_guides(session=session, due=won)
 
     # -- scheduled health checks: one claim-guarded job per cron slot of ``health.cron`` ---------
 
@@ -232,7 +371,7 @@ class Scheduler:
             try:
                 jobs = await self.tick()
                 if jobs:
-                    log.info("scheduled %d sync job(s): %s", len(jobs), [j.id for j in jobs])
+                    log.info("scheduled %d job(s): %s", len(jobs), [(j.kind, j.id) for j in jobs])
             except Exception:
                 log.exception("scheduler tick failed")
             await asyncio.sleep(self.tick_seconds)

@@ -12,6 +12,7 @@ fails (network, truncated file, garbage) never reaches the swap, so the previous
 from __future__ import annotations
 
 import asyncio
+import logging
 import lzma
 import tempfile
 import time
@@ -27,7 +28,14 @@ from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.base import utcnow
-from strmline.db.models import Channel, EpgChannel, EpgProgrammeStaging, EpgSource, Provider
+from strmline.db.models import (
+    Channel,
+    EpgChannel,
+    EpgProgramme,
+    EpgProgrammeStaging,
+    EpgSource,
+    Provider,
+)
 from strmline.errors import FormatError, NotFound, StrmlineError
 from strmline.formats.xmltv import XmltvChannel, XmltvParser, XmltvProgramme
 from strmline.formats.xtream import xmltv_url
@@ -37,6 +45,8 @@ from strmline.pipelines.bulk import insert_rows
 from strmline.pipelines.context import PipelineContext
 from strmline.providers import epg as epg_fetch
 from strmline.providers.http import redact_text, redact_url
+
+log = logging.getLogger(__name__)
 
 STAGING = cast(Table, EpgProgrammeStaging.__table__)
 CHANNELS = cast(Table, EpgChannel.__table__)
@@ -50,7 +60,13 @@ class ImportResult:
     status: str  # ok | unchanged | failed
     channels: int = 0
     programmes: int = 0
+    # Every programme element read ends in exactly one place: kept (``programmes``, of which
+    # ``repaired`` counts those changed, each under its first repair) or in one ``dropped``
+    # reason, so ``read == programmes + sum(dropped.values())``.
+    read: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+    repaired: dict[str, int] = field(default_factory=dict)
+    pruned: int = 0  # ended programmes removed from an unchanged guide
     errors: int = 0
     matched: int = 0
     seconds: float = 0.0
@@ -64,30 +80,47 @@ class EpgImportFailed(StrmlineError):
     code = "epg_import_failed"
 
 
+class _Pending:
+    """A staging row waiting for the next programme of its channel, and its first repair."""
+
+    __slots__ = ("fix", "row")
+
+    def __init__(self, row: dict[str, Any], fix: str | None) -> None:
+        self.row = row
+        self.fix = fix
+
+
 class _Repair:
     """Per-channel time repair while streaming; holds one pending programme per channel.
 
     A programme is written once the next one of its channel is seen: only then is it known where
     it really ends (missing stop, overlap with the next). Inputs are grouped by channel in
     practice; a programme out of order is kept as it is and counted.
+
+    Each programme is counted once: in ``dropped`` under the reason it was dropped for, or, when
+    kept, in ``repaired`` under the first repair it needed (or nowhere when it needed none).
     """
 
     def __init__(self, source_id: int, offset: timedelta, window: tuple[datetime, datetime] | None):
         self.source_id = source_id
         self.offset = offset
         self.window = window
-        self.pending: dict[str, dict[str, Any]] = {}
+        self.pending: dict[str, _Pending] = {}
         self.dropped: dict[str, int] = {}
+        self.repaired: dict[str, int] = {}
+        self.read = 0
         self.channel_ids: set[str] = set()
 
     def _drop(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
 
     def feed(self, p: XmltvProgramme, out: list[dict[str, Any]]) -> None:
+        self.read += 1
         start = p.start + self.offset
         stop = p.stop + self.offset if p.stop is not None else None
+        fix = "unreadable_stop" if p.stop_unreadable else None
         if stop is not None and stop <= start:
-            self._drop("stop_before_start_repaired")
+            fix = "stop_before_start"
             stop = None  # ends where the next one starts, or is dropped with the last ones
         row = {
             "source_id": self.source_id,
@@ -104,42 +137,49 @@ class _Repair:
             "rating": p.rating,
         }
         self.channel_ids.add(p.channel)
+        current = _Pending(row, fix)
         prev = self.pending.get(p.channel)
-        self.pending[p.channel] = row
+        self.pending[p.channel] = current
         if prev is None:
             return
-        if start >= prev["start"]:
-            if prev["stop"] is None:
-                prev["stop"] = start
-            elif prev["stop"] > start:
-                self._drop("overlap_trimmed")
-                prev["stop"] = start
-            if prev["stop"] <= prev["start"]:
-                self._drop("duplicate_start")
+        before = prev.row
+        if start >= before["start"]:
+            if before["stop"] is None:
+                before["stop"] = start
+            elif before["stop"] > start:
+                prev.fix = prev.fix or "overlap_trimmed"
+                before["stop"] = start
+            if before["stop"] <= before["start"]:
+                self._drop("duplicate_start")  # the next one starts at the same time
                 return
         else:
-            self._drop("out_of_order")
-            if prev["stop"] is None:
-                self._drop("no_stop")
+            # The document went back in time: this one is kept as it is, unchecked.
+            current.fix = current.fix or "out_of_order"
+            if before["stop"] is None:
+                self._drop("no_stop")  # nothing after it tells where it ends
                 return
         self._emit(prev, out)
 
-    def _emit(self, row: dict[str, Any], out: list[dict[str, Any]]) -> None:
+    def _emit(self, pending: _Pending, out: list[dict[str, Any]]) -> None:
+        row = pending.row
         if row["stop"] - row["start"] > MAX_DURATION:
             row["stop"] = row["start"] + MAX_DURATION
+            pending.fix = pending.fix or "longer_than_24h"
         if self.window is not None:
             earliest, latest = self.window
             if row["stop"] <= earliest or row["start"] >= latest:
                 self._drop("outside_retention")
                 return
         out.append(row)
+        if pending.fix is not None:
+            self.repaired[pending.fix] = self.repaired.get(pending.fix, 0) + 1
 
     def flush(self, out: list[dict[str, Any]]) -> None:
-        for row in self.pending.values():
-            if row["stop"] is None:
+        for pending in self.pending.values():
+            if pending.row["stop"] is None:
                 self._drop("no_stop")  # the last programme of a channel without a stop
             else:
-                self._emit(row, out)
+                self._emit(pending, out)
         self.pending.clear()
 
 
@@ -184,9 +224,26 @@ async def resolve_url(session: AsyncSession, source: EpgSource) -> tuple[str, li
     return source.url, []
 
 
+def _failure(name: str, shown: str, exc: StrmlineError, secrets: list[str]) -> str:
+    """ "NAME (URL): reason", the URL redacted and named once."""
+    reason = redact_text(str(exc), secrets)
+    for prefix in (f"{shown}: ", f"{exc.source}: " if exc.source else None):
+        if prefix and reason.startswith(prefix):
+            reason = reason[len(prefix) :]
+    return f"{name} ({shown}): {reason}"
+
+
 async def import_source(
-    ctx: PipelineContext, *, source_id: int, force: bool = False, now: datetime | None = None
+    ctx: PipelineContext,
+    *,
+    source_id: int,
+    force: bool = False,
+    now: datetime | None = None,
+    match: bool = True,
 ) -> ImportResult:
+    """Import one source. ``match``: link channels to guides afterwards (also when the guide
+    is unchanged: sources may have come or gone since); a caller importing several sources
+    passes False and matches once at the end."""
     started = time.monotonic()
     settings = ctx.settings.epg
     async with ctx.session_factory() as session:
@@ -197,54 +254,86 @@ async def import_source(
         try:
             url, secrets = await resolve_url(session, source)
         except StrmlineError as exc:
-            result = ImportResult(source.name, source.id, "failed", message=exc.message)
+            result = ImportResult(
+                source.name, source.id, "failed", message=_failure(source.name, source.url, exc, [])
+            )
             return await _finish(ctx, source, result, started, None)
     result = ImportResult(source=source.name, source_id=source.id, status="failed")
     shown = redact_url(url, secrets)
+    now = now or utcnow()
+    window = (
+        now - timedelta(days=settings.past_days),
+        now + timedelta(days=settings.future_days),
+    )
     await ctx.report(0, None, f"{source.name}: fetching")
     with tempfile.TemporaryDirectory(prefix="strmline-epg-") as tmp:
         try:
             path, content_hash = await _fetch(ctx, url, secrets, Path(tmp), source.name)
         except StrmlineError as exc:
-            result.message = f"{source.name}: {redact_text(str(exc), secrets)}"
+            result.message = _failure(source.name, shown, exc, secrets)
             return await _finish(ctx, source, result, started, None)
         if content_hash == source.content_hash and source.last_status == "ok" and not force:
+            # Nothing to parse, but the retention window has moved since the last import.
+            async with ctx.session_factory() as session, session.begin():
+                result.pruned = await _prune(session, source.id, window[0])
             result.status = "unchanged"
-            result.channels, result.programmes = source.channel_count, source.programme_count
+            result.channels = source.channel_count
+            result.programmes = max(source.programme_count - result.pruned, 0)
             result.message = f"{source.name}: guide unchanged since the last import"
+            if result.pruned:
+                result.message += f"; {result.pruned:,} ended programmes removed"
+            await _match(ctx, result, match)
             return await _finish(ctx, source, result, started, content_hash)
-        now = now or utcnow()
-        window = (
-            now - timedelta(days=settings.past_days),
-            now + timedelta(days=settings.future_days),
-        )
         try:
             channels, repair, parser = await _stage(ctx, source, path, shown, window)
         except StrmlineError as exc:
             await _clear_staging(ctx, source.id)
-            result.message = f"{source.name}: {redact_text(str(exc), secrets)}; previous guide kept"
+            result.message = f"{_failure(source.name, shown, exc, secrets)}; previous guide kept"
             return await _finish(ctx, source, result, started, None)
     result.errors = parser.stats.errors
+    result.read = repair.read + parser.stats.skipped
     result.dropped = dict(sorted(repair.dropped.items()))
-    for reason, count in (
-        ("no_channel_or_start", parser.stats.skipped),
-        ("unreadable_stop", parser.stats.bad_stop),
-    ):
-        if count:
-            result.dropped[reason] = count
+    if parser.stats.skipped:
+        result.dropped["no_channel_or_start"] = parser.stats.skipped
+    result.repaired = dict(sorted(repair.repaired.items()))
     await ctx.report(0, None, f"{source.name}: swapping in the new guide")
     async with ctx.session_factory() as session, session.begin():
         result.channels, result.programmes = await _swap(session, source.id, channels, repair)
     await _clear_staging(ctx, source.id)
-    async with ctx.session_factory() as session, session.begin():
-        stats = await epg_match.match_channels(session, threshold=settings.fuzzy_threshold)
-    result.matched = stats.matched
     result.status = "ok"
     notes = f", {parser.stats.errors:,} XML errors recovered" if parser.stats.errors else ""
     result.message = (
         f"{source.name}: {result.channels:,} channels, {result.programmes:,} programmes{notes}"
     )
+    await _match(ctx, result, match)
     return await _finish(ctx, source, result, started, content_hash)
+
+
+async def _match(ctx: PipelineContext, result: ImportResult, match: bool) -> None:
+    if match:
+        result.matched = await match_all(ctx)
+
+
+async def match_all(ctx: PipelineContext) -> int:
+    """Link every channel not assigned by hand to its best guide; the number linked."""
+    async with ctx.session_factory() as session, session.begin():
+        stats = await epg_match.match_channels(session, threshold=ctx.settings.epg.fuzzy_threshold)
+    return stats.matched
+
+
+async def _prune(session: AsyncSession, source_id: int, earliest: datetime) -> int:
+    """Remove the source's programmes that ended before the retention window."""
+    res = await session.execute(
+        delete(EpgProgramme)
+        .where(
+            EpgProgramme.stop <= earliest,
+            EpgProgramme.epg_channel_id.in_(
+                select(EpgChannel.id).where(EpgChannel.source_id == source_id)
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(res, "rowcount", 0) or 0)
 
 
 async def _fetch(
@@ -445,9 +534,18 @@ async def _finish(
 
 
 async def epg_import_job(
-    ctx: PipelineContext, *, source_id: int | None = None, force: bool = False
+    ctx: PipelineContext,
+    *,
+    source_id: int | None = None,
+    source_ids: list[int] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Job entry point: one source, or every enabled one (auto sources refreshed first)."""
+    """Job entry point: one source, the given ones (the scheduler's), or every enabled one
+    (automatic sources refreshed first). Channels are matched once, after the last import.
+
+    One failed source fails a single-source job; of several, the job fails only when all did,
+    and its message names each failed source and its (redacted) URL.
+    """
     from strmline.pipelines import epg_sources
 
     if source_id is not None:
@@ -455,11 +553,35 @@ async def epg_import_job(
         if result.status == "failed":
             raise EpgImportFailed(result.message, details=result.as_dict())
         return result.as_dict()
-    async with ctx.session_factory() as session, session.begin():
-        await epg_sources.ensure_auto_sources(session, ctx.settings)
-        ids = await epg_sources.enabled_ids(session)
-    results = [(await import_source(ctx, source_id=i, force=force)).as_dict() for i in ids]
-    failed = [r for r in results if r["status"] == "failed"]
+    if source_ids is None:
+        async with ctx.session_factory() as session, session.begin():
+            await epg_sources.ensure_auto_sources(session, ctx.settings)
+            source_ids = await epg_sources.enabled_ids(session)
+    results: list[ImportResult] = []
+    for i in source_ids:
+        try:
+            results.append(await import_source(ctx, source_id=i, force=force, match=False))
+        except NotFound:
+            log.info("guide source %s was removed before its import", i)
+    matched = await match_all(ctx)
+    failed = [r for r in results if r.status == "failed"]
+    summary = _summary(results, failed)
+    await ctx.report(len(results), len(results), summary)
+    out = {"sources": [r.as_dict() for r in results], "matched": matched, "message": summary}
     if results and len(failed) == len(results):
-        raise EpgImportFailed("; ".join(r["message"] for r in failed), details={"sources": results})
-    return {"sources": results}
+        raise EpgImportFailed(summary, details=out)
+    return out
+
+
+def _summary(results: list[ImportResult], failed: list[ImportResult]) -> str:
+    if not results:
+        return "no guide sources to import"
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    words = {"ok": "imported", "unchanged": "unchanged", "failed": "failed"}
+    head = ", ".join(f"{n} {words.get(k, k)}" for k, n in counts.items())
+    text = f"{len(results)} guide source(s): {head}"
+    if failed:
+        text += "; " + "; ".join(r.message for r in failed)
+    return text

@@ -2,7 +2,8 @@
 
 Evidence, strongest first: the channel's tvg-id equals a guide channel id (100); the channel's
 normalised name equals a guide display name or the name part of a guide id (``CNN.us`` → "cnn")
-(95); fuzzy similarity of those names above the threshold (the score). Sources of higher
+(95); fuzzy similarity of those names above the threshold (the score). A guide channel that
+has programmes wins over one that has none, whatever the evidence; then sources of higher
 priority win ties. A manual assignment (``epg_manual``) is never touched here.
 
 Loads the guide channels once, decides in memory, writes only the channels whose link changed
@@ -13,14 +14,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from strmline.db.models import Channel, EpgChannel, EpgSource
+from strmline.db.models import Channel, EpgChannel, EpgProgramme, EpgSource
 from strmline.errors import NotFound
 from strmline.matching.names import normalize, parse_name
 
@@ -59,15 +61,25 @@ def _id_key(xmltv_id: str) -> str:
 
 
 class GuideIndex:
-    """Guide channels of enabled sources by id, by exact key and in fuzzy blocks."""
+    """Guide channels of enabled sources by id, by exact key and in fuzzy blocks.
+
+    Rows come with ``has_programmes``; those with programmes are indexed first, so among equal
+    evidence a guide channel that has something to show wins over one of a higher-priority
+    source that has nothing.
+    """
 
     def __init__(self, rows: list[Any]) -> None:
         self.by_id: dict[str, int] = {}
         self.by_key: dict[str, int] = {}
         self.names: dict[int, tuple[str, str]] = {}
         self.blocks: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        self.with_programmes: set[int] = set()
         seen: set[tuple[str, int]] = set()
-        for row in rows:  # already in source priority order: the first claim wins
+        # Stable: within each group the query's source priority order stays; the first claim wins.
+        rows = sorted(rows, key=lambda r: not getattr(r, "has_programmes", True))
+        for row in rows:
+            if getattr(row, "has_programmes", True):
+                self.with_programmes.add(row.id)
             self.by_id.setdefault(row.xmltv_id.casefold(), row.id)
             names = list(row.display_names or [])
             self.names[row.id] = (row.xmltv_id, names[0] if names else row.xmltv_id)
@@ -82,18 +94,31 @@ class GuideIndex:
         self.all_keys = [k for block in self.blocks.values() for k in block]
 
     def match(self, tvg_id: str | None, key: str, threshold: int) -> tuple[int, str, int] | None:
+        """The strongest evidence for a guide channel with programmes; failing that, the
+        strongest evidence at all (a guide may be empty only until its next import)."""
+        fallback: tuple[int, str, int] | None = None
+        for found in self._candidates(tvg_id, key, threshold):
+            if found[0] in self.with_programmes:
+                return found
+            fallback = fallback or found
+        return fallback
+
+    def _candidates(
+        self, tvg_id: str | None, key: str, threshold: int
+    ) -> Iterator[tuple[int, str, int]]:
+        """Evidence strongest first; lazily, so fuzzy scoring runs only when still needed."""
         if tvg_id:
             hit = self.by_id.get(tvg_id.casefold())
             if hit is not None:
-                return hit, "tvg_id", 100
+                yield hit, "tvg_id", 100
         if not key:
-            return None
+            return
         hit = self.by_key.get(key)
         if hit is not None:
-            return hit, "name", 95
+            yield hit, "name", 95
         block = self.blocks.get(key[:_BLOCK])
         if not block:
-            return None
+            return
         numbers = _numbers(key)
         for candidate, score, i in process.extract(
             key,
@@ -104,8 +129,7 @@ class GuideIndex:
         ):
             # "Channel 2" is never "Channel 3", however similar the rest (as in the merge matcher).
             if _numbers(candidate) == numbers:
-                return block[i][1], "fuzzy", int(score)
-        return None
+                yield block[i][1], "fuzzy", int(score)
 
     def suggest(self, key: str, limit: int = 3) -> list[Suggestion]:
         if not key or not self.all_keys:
@@ -128,8 +152,12 @@ class GuideIndex:
 
 
 async def load_index(session: AsyncSession) -> GuideIndex:
+    # One index seek per guide channel on (epg_channel_id, start).
+    has_programmes = (
+        exists().where(EpgProgramme.epg_channel_id == EpgChannel.id).label("has_programmes")
+    )
     rows = await session.execute(
-        select(EpgChannel.id, EpgChannel.xmltv_id, EpgChannel.display_names)
+        select(EpgChannel.id, EpgChannel.xmltv_id, EpgChannel.display_names, has_programmes)
         .join(EpgSource, EpgSource.id == EpgChannel.source_id)
         .where(EpgSource.enabled.is_(True))
         .order_by(EpgSource.priority.desc(), EpgSource.id, EpgChannel.id)

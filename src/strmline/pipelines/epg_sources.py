@@ -4,24 +4,45 @@ An Xtream provider serves ``xmltv.php``; an M3U provider may name a guide in its
 (``x-tvg-url``, stored by the sync as ``Provider.epg_url``). Each such provider gets one source
 marked ``auto`` unless ``Provider.auto_epg`` is off. The stored URL is redacted for display; the
 import resolves the real one from the provider, so credentials live in one place.
+
+A source that is new, points somewhere else or is enabled again gets ``import_requested_at``:
+the scheduler imports it at its next tick. Adding, removing, enabling or reordering sources
+changes which guide each channel should use, so those re-run the channel matching.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from croniter import croniter
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.config import Settings
+from strmline.db.base import utcnow
 from strmline.db.models import Channel, EpgChannel, EpgSource, Provider
 from strmline.errors import ConfigError, NotFound
 from strmline.formats.xtream import xmltv_url
+from strmline.pipelines import epg_match
 from strmline.providers import epg as epg_fetch
 from strmline.providers.http import redact_url
 
 KINDS = ("url", "file", "xtream", "m3u_header")
-_EDITABLE = frozenset({"name", "url", "offset_minutes", "enabled", "priority"})
+_EDITABLE = frozenset(
+    {"name", "url", "offset_minutes", "enabled", "priority", "refresh_minutes", "refresh_cron"}
+)
+# Changing these changes which guide channel each channel should get.
+_REMATCH = frozenset({"enabled", "priority"})
+
+
+@dataclass(frozen=True)
+class AutoChanges:
+    """What ``ensure_auto_sources`` did: sources added, re-pointed and removed."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
 
 
 def kind_for(url: str) -> str:
@@ -59,6 +80,13 @@ def _check_url(url: str) -> None:
         epg_fetch.local_path(url)  # NotFound now rather than at the first import
 
 
+def _check_schedule(minutes: int | None, cron: str | None) -> None:
+    if minutes is not None and minutes < 15:
+        raise ConfigError("refresh_minutes: at least 15")
+    if cron and not croniter.is_valid(cron):
+        raise ConfigError(f"refresh_cron: not a cron expression: {cron!r}")
+
+
 async def create(
     *,
     session: AsyncSession,
@@ -67,8 +95,11 @@ async def create(
     offset_minutes: int = 0,
     priority: int = 0,
     enabled: bool = True,
+    refresh_minutes: int | None = None,
+    refresh_cron: str | None = None,
 ) -> EpgSource:
     _check_url(url)
+    _check_schedule(refresh_minutes, refresh_cron)
     source = EpgSource(
         name=(name or redact_url(url))[:200],
         kind=kind_for(url),
@@ -79,33 +110,62 @@ async def create(
         auto=False,
         channel_count=0,
         programme_count=0,
+        refresh_minutes=refresh_minutes,
+        refresh_cron=refresh_cron or None,
+        import_requested_at=utcnow(),
     )
     session.add(source)
     await session.flush()
     return source
 
 
-async def update(*, session: AsyncSession, source: EpgSource, changes: dict[str, Any]) -> EpgSource:
+async def update(
+    *,
+    session: AsyncSession,
+    source: EpgSource,
+    changes: dict[str, Any],
+    threshold: int | None = None,
+) -> EpgSource:
+    """Apply ``changes``; with ``threshold``, re-match channels when enabling or priority changed."""
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise ConfigError(f"cannot change {', '.join(sorted(unknown))}")
+    if "refresh_cron" in changes:
+        changes = {**changes, "refresh_cron": changes["refresh_cron"] or None}
+    _check_schedule(
+        changes.get("refresh_minutes", source.refresh_minutes),
+        changes.get("refresh_cron", source.refresh_cron),
+    )
     if "url" in changes:
         if source.auto:
             raise ConfigError("the URL of an automatic source comes from its provider")
         _check_url(changes["url"])
         source.kind = kind_for(changes["url"])
         source.content_hash = None  # a new URL is a new guide, whatever its bytes
+        if changes["url"].strip() != source.url:
+            source.import_requested_at = utcnow()
+    if changes.get("enabled") and not source.enabled:
+        source.import_requested_at = utcnow()  # its guide may be days old
+    rematch = any(k in _REMATCH and getattr(source, k) != v for k, v in changes.items())
     for key, value in changes.items():
-        setattr(source, key, value)
+        setattr(source, key, value.strip() if key == "url" else value)
     await session.flush()
+    if rematch and threshold is not None:
+        await epg_match.match_channels(session, threshold=threshold)
     return source
 
 
-async def delete_source(*, session: AsyncSession, source: EpgSource) -> None:
+async def delete_source(
+    *, session: AsyncSession, source: EpgSource, threshold: int | None = None
+) -> None:
+    """Remove a source; with ``threshold``, its channels are matched again at once (to another
+    source's guide) rather than at the next import."""
     # Clear the links first: SET NULL would leave method/confidence describing nothing.
     await _unlink(session, [source.id])
     await session.delete(source)
     await session.flush()
+    if threshold is not None:
+        await epg_match.match_channels(session, threshold=threshold)
 
 
 async def _unlink(session: AsyncSession, source_ids: list[int]) -> None:
@@ -121,10 +181,11 @@ async def _unlink(session: AsyncSession, source_ids: list[int]) -> None:
     )
 
 
-async def ensure_auto_sources(session: AsyncSession, settings: Settings) -> int:
+async def ensure_auto_sources(session: AsyncSession, settings: Settings) -> AutoChanges:
     """Add a source for each provider offering a guide, drop those no longer offered.
 
-    Returns how many were added. Two statements when nothing changes.
+    Added and re-pointed sources are marked for import. Two statements when nothing changes.
+    Channels that lost their guide are unlinked; matching them again is the caller's call.
     """
     providers = (
         await session.execute(
@@ -146,7 +207,8 @@ async def ensure_auto_sources(session: AsyncSession, settings: Settings) -> int:
     if stale:
         await _unlink(session, stale)
         await session.execute(delete(EpgSource).where(EpgSource.id.in_(stale)))
-    added = 0
+    added = changed = 0
+    now = utcnow()
     for pid, provider in wanted.items():
         secrets = [s for s in (provider.password, provider.username) if s]
         if provider.kind == "xtream":
@@ -169,10 +231,14 @@ async def ensure_auto_sources(session: AsyncSession, settings: Settings) -> int:
                     priority=0,
                     channel_count=0,
                     programme_count=0,
+                    import_requested_at=now,
                 )
             )
             added += 1
         elif source.url != shown or source.kind != kind:
             source.url, source.kind = shown, kind
+            source.content_hash = None
+            source.import_requested_at = now
+            changed += 1
     await session.flush()
-    return added
+    return AutoChanges(added=added, changed=changed, removed=len(stale))

@@ -36,6 +36,15 @@ class EpgSourceRead(BaseModel):
     last_message: str | None
     channel_count: int
     programme_count: int
+    refresh_minutes: int | None = None
+    refresh_cron: str | None = None
+    import_requested_at: datetime | None = None
+
+
+_MINUTES = Field(None, ge=15, le=60 * 24 * 31, description="own refresh interval")
+_CRON = Field(None, max_length=100, description="own refresh schedule (cron, UTC)")
+# Null clears these (back to the epg.refresh_* settings); other fields cannot be null.
+_NULLABLE = frozenset({"refresh_minutes", "refresh_cron"})
 
 
 class EpgSourceCreate(BaseModel):
@@ -44,6 +53,8 @@ class EpgSourceCreate(BaseModel):
     offset_minutes: int = Field(0, ge=-24 * 60, le=24 * 60)
     priority: int = 0
     enabled: bool = True
+    refresh_minutes: int | None = _MINUTES
+    refresh_cron: str | None = _CRON
 
 
 class EpgSourceUpdate(BaseModel):
@@ -52,6 +63,8 @@ class EpgSourceUpdate(BaseModel):
     offset_minutes: int | None = Field(None, ge=-24 * 60, le=24 * 60)
     priority: int | None = None
     enabled: bool | None = None
+    refresh_minutes: int | None = _MINUTES
+    refresh_cron: str | None = _CRON
 
 
 class ChannelEpgUpdate(BaseModel):
@@ -67,7 +80,12 @@ async def list_sources(session: SessionDep, user: CurrentUser) -> list[EpgSource
     return [_read(s) for s in await source_service.list_all(session=session)]
 
 
-@router.post("/api/epg/sources", status_code=201, summary="Add a guide source")
+@router.post(
+    "/api/epg/sources",
+    status_code=201,
+    summary="Add a guide source",
+    description="The scheduler imports it at its next tick (or import it now: refresh).",
+)
 async def create_source(
     body: EpgSourceCreate, session: SessionDep, user: AdminUser
 ) -> EpgSourceRead:
@@ -77,19 +95,38 @@ async def create_source(
 
 @router.patch("/api/epg/sources/{source_id}", summary="Change a guide source")
 async def update_source(
-    source_id: int, body: EpgSourceUpdate, session: SessionDep, user: AdminUser
+    source_id: int,
+    body: EpgSourceUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AdminUser,
 ) -> EpgSourceRead:
     source = await source_service.get(session=session, source_id=source_id)
     changes = body.model_dump(exclude_unset=True)
-    if any(v is None for v in changes.values()):
+    if any(v is None for k, v in changes.items() if k not in _NULLABLE):
         raise ApiError(422, "validation_error", "fields cannot be set to null")
-    return _read(await source_service.update(session=session, source=source, changes=changes))
+    updated = await source_service.update(
+        session=session,
+        source=source,
+        changes=changes,
+        threshold=settings.epg.fuzzy_threshold,
+    )
+    return _read(updated)
 
 
-@router.delete("/api/epg/sources/{source_id}", status_code=204, summary="Remove a guide source")
-async def delete_source(source_id: int, session: SessionDep, user: AdminUser) -> Response:
+@router.delete(
+    "/api/epg/sources/{source_id}",
+    status_code=204,
+    summary="Remove a guide source",
+    description="Its channels are matched to the remaining sources' guides at once.",
+)
+async def delete_source(
+    source_id: int, session: SessionDep, settings: SettingsDep, user: AdminUser
+) -> Response:
     source = await source_service.get(session=session, source_id=source_id)
-    await source_service.delete_source(session=session, source=source)
+    await source_service.delete_source(
+        session=session, source=source, threshold=settings.epg.fuzzy_threshold
+    )
     return Response(status_code=204)
 
 

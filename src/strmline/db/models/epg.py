@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from strmline.db.base import Base, BigId, JSONType, Timestamps, UTCDateTime
@@ -13,6 +13,16 @@ from strmline.db.base import Base, BigId, JSONType, Timestamps, UTCDateTime
 
 class EpgSource(Timestamps, Base):
     __tablename__ = "epg_sources"
+    __table_args__ = (
+        # One automatic source per provider, even when two schedulers add it at the same moment.
+        Index(
+            "uq_epg_sources_auto_provider_id",
+            "provider_id",
+            unique=True,
+            sqlite_where=text("auto"),
+            postgresql_where=text("auto"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -33,6 +43,11 @@ class EpgSource(Timestamps, Base):
     channel_count: Mapped[int] = mapped_column(Integer, default=0)
     programme_count: Mapped[int] = mapped_column(Integer, default=0)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # Own schedule (cron wins over minutes); both empty: the epg.refresh_* settings.
+    refresh_minutes: Mapped[int | None] = mapped_column(Integer)
+    refresh_cron: Mapped[str | None] = mapped_column(String(100))
+    # Set when the source is added or its URL changes: the scheduler imports it at its next tick.
+    import_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class EpgChannel(Base):
