@@ -173,6 +173,10 @@ async def test_pagination_walks_every_sort_without_gaps(
         "stream_count",
         "active_stream_count",
         "best_quality",
+        "working_stream_count",
+        "failed_stream_count",
+        "unchecked_stream_count",
+        "health",
     }
 
 
@@ -551,3 +555,42 @@ async def test_empty_catalogue(client: httpx.AsyncClient, admin: dict[str, str])
     body = (await client.get("/api/channels", headers=admin)).json()
     assert body == {"items": [], "next_cursor": None}
     assert (await client.get("/api/categories", headers=admin)).json() == []
+
+
+async def test_health_fields_say_working_only_after_a_passed_check(
+    client: httpx.AsyncClient, admin: dict[str, str], app: FastAPI
+) -> None:
+    """A stream never checked is active (playable) but not "working"."""
+    await seed(
+        app,
+        [
+            channel_row(i, name, stream_count=2, active_stream_count=2)
+            for i, name in enumerate(["Fresh", "Half", "Good", "Bad"], start=1)
+        ],
+        [
+            stream_row(1, 1, "Fresh A", status="unknown"),
+            stream_row(2, 1, "Fresh B", status="unknown", provider_id=2),
+            stream_row(3, 2, "Half A", status="ok"),
+            stream_row(4, 2, "Half B", status="unknown", provider_id=2),
+            stream_row(5, 3, "Good A", status="ok"),
+            stream_row(6, 3, "Good B", status="slow", provider_id=2),
+            stream_row(7, 4, "Bad A", status="failed"),
+            stream_row(8, 4, "Bad B", status="failed", active=False, provider_id=2),
+            stream_row(9, 4, "Bad gone", status="ok", removed_at=utcnow()),
+        ],
+        recount=True,
+    )
+    expected = {
+        "Fresh": (0, 0, 2, "not_checked"),
+        "Half": (1, 0, 1, "partial"),
+        "Good": (2, 0, 0, "working"),
+        "Bad": (0, 2, 0, "failing"),
+    }
+    keys = ("working_stream_count", "failed_stream_count", "unchecked_stream_count", "health")
+    items = (await client.get("/api/channels", headers=admin)).json()["items"]
+    assert {i["name"]: tuple(i[k] for k in keys) for i in items} == expected
+    fresh = next(i for i in items if i["name"] == "Fresh")
+    assert fresh["active_stream_count"] == 2  # playable, but not known to work
+    for item in items:
+        detail = (await client.get(f"/api/channels/{item['id']}", headers=admin)).json()
+        assert tuple(detail[k] for k in keys) == expected[item["name"]], item["name"]

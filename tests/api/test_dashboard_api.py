@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select, update
 
+from strmline.db.engine import session_scope
+from strmline.db.models import Stream
 from tests.api.admin_fixtures import assert_error, seed_catalog, seed_jobs, statements
 
 
@@ -21,6 +24,8 @@ async def test_shape_and_numbers(
         "channels": 0,
         "streams": 0,
         "active_streams": 0,
+        "working_streams": 0,
+        "unchecked_streams": 0,
         "failed_streams": 0,
         "categories": 0,
     }
@@ -39,6 +44,8 @@ async def test_shape_and_numbers(
     # Seeded streams cycle ok/slow/failed/unknown and every fifth is inactive.
     assert body["health"] == {"ok": 5, "slow": 5, "failed": 5, "unknown": 5, "inactive": 4}
     assert counts["active_streams"] == 16 and counts["failed_streams"] == 5
+    # Working means "last check passed" (active ok/slow), never-checked streams are their own.
+    assert counts["working_streams"] == 8 and counts["unchecked_streams"] == 4
     assert [p["stream_count"] for p in body["providers"]] == [10, 10]
     assert set(body["providers"][0]) == {
         "id",
@@ -70,3 +77,29 @@ async def test_statements_do_not_grow(
     cold, warm = counts[0]
     # auth + 4 aggregates + 2 job lists when cold; the aggregates come from the cache after.
     assert cold == 7 and warm == 3, counts
+
+
+async def test_never_checked_streams_are_not_working(
+    client: httpx.AsyncClient, admin: dict[str, str], app: FastAPI
+) -> None:
+    """A fresh sync: every stream is active but none has been checked. The dashboard must not
+    call them working ("Working streams 110" beside "unknown: 110")."""
+    await seed_catalog(app, providers=1, channels=5, streams_per=2)
+    async with session_scope(app.state.session_factory) as s:
+        await s.execute(update(Stream).values(status="unknown", active=True, checked_at=None))
+    await app.state.cache.bump("dashboard")
+    body = (await client.get("/api/dashboard", headers=admin)).json()
+    counts = body["counts"]
+    assert counts["streams"] == 10 and counts["active_streams"] == 10
+    assert counts["working_streams"] == 0 and counts["unchecked_streams"] == 10
+    assert body["health"]["unknown"] == 10 and body["health"]["ok"] == 0
+
+    # One check passes, one fails: only the passed one is working.
+    async with session_scope(app.state.session_factory) as s:
+        first, second = (await s.scalars(select(Stream.id).order_by(Stream.id).limit(2))).all()
+        await s.execute(update(Stream).where(Stream.id == first).values(status="ok"))
+        await s.execute(update(Stream).where(Stream.id == second).values(status="failed"))
+    await app.state.cache.bump("dashboard")
+    counts = (await client.get("/api/dashboard", headers=admin)).json()["counts"]
+    assert counts["working_streams"] == 1 and counts["unchecked_streams"] == 8
+    assert counts["failed_streams"] == 1

@@ -69,7 +69,9 @@ async def test_sync_browse_and_play(
     assert len(detail["seasons"]) == 2 and detail["seasons"][0]["episodes"][0]["episode"] == 1
     assert (await client.get("/api/vod/series/999999", headers=viewer)).status_code == 404
 
-    # /play: redirect to the higher-priority provider; fail over when it is dead.
+    # /play: redirect to the higher-priority provider; fail over when it is dead. A source that
+    # passed is trusted for check_cache_seconds: off here so the dead source is seen at once.
+    app.state.settings.playback.check_cache_seconds = 0
     movie_id = hit["items"][0]["id"]
     r = await client.get(f"/play/movie/{movie_id}", params={"token": api_token})
     assert r.status_code == 302 and "/movie/acme/" in r.headers["location"]

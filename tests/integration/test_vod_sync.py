@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+import httpx
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.config import Settings
 from strmline.db.engine import session_scope
-from strmline.db.models import VodEpisode, VodMovie, VodMovieSource, VodSeries
+from strmline.db.models import VodEpisode, VodMovie, VodMovieSource, VodSeries, VodSeriesSource
 from strmline.demo import FakeProviderServer
 from strmline.pipelines import providers as provider_service
 from strmline.pipelines.context import PipelineContext
@@ -153,3 +154,60 @@ def test_is_vod_entry() -> None:
     assert is_vod_entry(item("Dark S01E02", "http://h/x/2"))
     assert not is_vod_entry(item("US: ESPN HD", "http://h/live/u/p/1.ts", group="US: Sports"))
     assert not is_vod_entry(item("HBO Movies", "http://h/live/u/p/2.ts", group="Movie Channels"))
+
+
+async def tmdb_ids(factory, model) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+    async with factory() as s:
+        rows = await s.execute(select(model.title, model.tmdb_id).where(model.removed_at.is_(None)))
+        return {title: tmdb for title, tmdb in rows}
+
+
+async def test_a_later_source_fills_missing_ids(session_factory, fake_provider, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An M3U source (no ids) synced before the Xtream one (ids) must not leave the shared
+    titles untagged, and a later change on the M3U side must not erase what Xtream taught."""
+    ctx = make_ctx(session_factory, tmp_path)
+    acme = fake_provider.account("acme").catalog
+    # What the Xtream lists carry (they leave the id out of some entries, as real panels do).
+    async with httpx.AsyncClient(timeout=5) as http:
+        vod = (await http.get(fake_provider.api_url("acme", action="get_vod_streams"))).json()
+        shows = (await http.get(fake_provider.api_url("acme", action="get_series"))).json()
+    want_movies = {
+        acme.movies[int(i["stream_id"])].title: str(i["tmdb"]) for i in vod if i.get("tmdb")
+    }
+    want_series = {
+        acme.series[int(i["series_id"])].title: str(i["tmdb"]) for i in shows if i.get("tmdb")
+    }
+    assert len(want_movies) >= 10 and len(want_series) >= 3
+
+    m3u = await add_m3u(session_factory, fake_provider)
+    assert (await sync_vod(ctx, provider_id=m3u)).status == "ok"
+    xtream = await add_xtream(session_factory, fake_provider)
+    assert (await sync_vod(ctx, provider_id=xtream)).status == "ok"
+
+    movies = await tmdb_ids(session_factory, VodMovie)
+    series = await tmdb_ids(session_factory, VodSeries)
+    assert len(movies) == len(acme.movies) and len(series) == len(acme.series)  # one title each
+    assert {t: i for t, i in movies.items() if i} == want_movies
+    assert {t: i for t, i in series.items() if i} == want_series
+
+    # Every M3U source changes (as after a provider-side edit): its title updates carry no ids
+    # and must leave the known ones alone.
+    async with session_scope(session_factory) as s:
+        await s.execute(
+            update(VodMovieSource)
+            .where(VodMovieSource.provider_id == m3u)
+            .values(content_hash="changed")
+        )
+        await s.execute(
+            update(VodSeriesSource)
+            .where(VodSeriesSource.provider_id == m3u)
+            .values(content_hash="changed")
+        )
+    again = await sync_vod(ctx, provider_id=m3u)
+    assert again.status == "ok" and again.movies_updated == len(acme.movies)
+    assert {t: i for t, i in (await tmdb_ids(session_factory, VodMovie)).items() if i} == (
+        want_movies
+    )
+    assert {t: i for t, i in (await tmdb_ids(session_factory, VodSeries)).items() if i} == (
+        want_series
+    )

@@ -77,6 +77,8 @@ export type Dashboard = {
     channels: number;
     streams: number;
     active_streams: number;
+    working_streams: number;
+    unchecked_streams: number;
     failed_streams: number;
     categories: number;
   };
@@ -98,9 +100,17 @@ export type ChannelSummary = {
   tvg_id: string | null;
   enabled: boolean;
   stream_count: number;
+  /** Not deactivated by failed checks: playable, not necessarily known to work. */
   active_stream_count: number;
   best_quality: string | null;
+  /** Health fields: absent on lists that do not compute them (e.g. favourites). */
+  working_stream_count?: number;
+  failed_stream_count?: number;
+  unchecked_stream_count?: number;
+  health?: ChannelHealth;
 };
+
+export type ChannelHealth = 'working' | 'partial' | 'failing' | 'not_checked' | 'no_streams';
 
 export type ChannelStream = {
   id: number;

@@ -1,15 +1,18 @@
 """``/play/movie/{id}`` and ``/play/episode/{id}``: where .strm files point.
 
 The sources of a title are tried in provider priority order. Redirect mode checks each with a
-one-byte range request and sends the player to the first that answers (failover without
-proxying). Proxy mode (``strm.play_mode=proxy``) streams the bytes itself and forwards the
+one-byte range request under a short budget (``playback.check_seconds``) and sends the player to
+the first that answers with data (failover without proxying); a source that passed is trusted for
+``playback.check_cache_seconds`` so a player that reconnects to seek is not held up again. Proxy mode (``strm.play_mode=proxy``) streams the bytes itself and forwards the
 player's ``Range`` header, so seeking works: the upstream's 206 and ``Content-Range`` are passed
 back unchanged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,11 +21,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
+from strmline.api.cache import Cache
 from strmline.api.deps import RuntimeDep, SessionDep, SettingsDep, TokenUser
 from strmline.api.errors import ApiError
 from strmline.api.params import IdPath
+from strmline.config import Settings
 from strmline.db.models import Provider, VodEpisodeSource, VodMovieSource
 from strmline.outputs.common import NO_STORE
+from strmline.outputs.play import CHECK_NAMESPACE
+from strmline.providers.http import describe_error
 
 router = APIRouter(tags=["outputs"])
 
@@ -34,41 +41,94 @@ PASSED_HEADERS = (
     "last-modified",
 )
 CHUNK = 64 * 1024
-CHECK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
-async def _sources(session: Any, model: Any, owner: Any, item_id: int) -> list[str]:
+async def _sources(session: Any, model: Any, owner: Any, item_id: int) -> list[tuple[int, str]]:
     rows = await session.execute(
-        select(model.url)
+        select(model.id, model.url)
         .join(Provider, Provider.id == model.provider_id)
         .where(owner == item_id, model.removed_at.is_(None), Provider.enabled.is_(True))
         .order_by(Provider.priority.desc(), model.id)
     )
-    urls = [str(u) for u in rows.scalars()]
-    if not urls:
+    sources = [(int(sid), str(url)) for sid, url in rows]
+    if not sources:
         raise ApiError(404, "not_found", f"nothing to play for {item_id}")
-    return urls
+    # The request's read transaction ends here: checks and proxied bodies take seconds to
+    # hours, and must not hold a pooled connection (or SQLite's read snapshot) meanwhile.
+    await session.commit()
+    return sources
+
+
+class _CheckFailed(Exception):
+    pass
+
+
+async def _check(client: httpx.AsyncClient, url: str, seconds: float) -> None:
+    """The source answers a one-byte range request with data within ``seconds``."""
+    try:
+        async with (
+            asyncio.timeout(seconds),
+            client.stream(
+                "GET", url, headers={"Range": "bytes=0-0"}, timeout=httpx.Timeout(seconds)
+            ) as probe,
+        ):
+            if probe.status_code >= 400:
+                raise _CheckFailed(f"HTTP {probe.status_code}")
+            async for chunk in probe.aiter_raw():
+                if chunk:
+                    return
+            raise _CheckFailed("empty response")
+    except TimeoutError as exc:
+        raise _CheckFailed(f"timeout after {seconds:g} s") from exc
+    except httpx.HTTPError as exc:
+        raise _CheckFailed(describe_error(exc)) from exc
+
+
+async def _redirect(
+    request: Request, kind: str, sources: list[tuple[int, str]], client: httpx.AsyncClient
+) -> Response:
+    settings: Settings = request.app.state.settings
+    opts = settings.playback
+    if len(sources) == 1 or opts.check_seconds <= 0:
+        return RedirectResponse(sources[0][1], status_code=302, headers=NO_STORE)
+    cache: Cache = request.app.state.cache
+    failures: list[str] = []
+    for source_id, url in sources:
+
+        async def check(url: str = url) -> bool:
+            await _check(client, url, opts.check_seconds)
+            return True
+
+        try:
+            if opts.check_cache_seconds > 0:
+                # Keyed by URL too: a re-sync that changes it must not inherit the old pass.
+                key = f"{kind}:{source_id}:{zlib.crc32(url.encode()):08x}"
+                await cache.get_or_set(CHECK_NAMESPACE, key, check, ttl=opts.check_cache_seconds)
+            else:
+                await check()
+        except _CheckFailed as exc:
+            failures.append(str(exc))
+            continue
+        return RedirectResponse(url, status_code=302, headers=NO_STORE)
+    raise ApiError(
+        503,
+        "no_playable_source",
+        f"none of the {len(sources)} sources answered: {'; '.join(failures)}",
+        failures,
+    )
 
 
 async def _play(
-    request: Request, urls: list[str], mode: str, client: httpx.AsyncClient
+    request: Request,
+    kind: str,
+    sources: list[tuple[int, str]],
+    mode: str,
+    client: httpx.AsyncClient,
 ) -> Response:
-    failures: list[str] = []
     if mode != "proxy":
-        if len(urls) == 1:
-            return RedirectResponse(urls[0], status_code=302, headers=NO_STORE)
-        for url in urls:
-            try:
-                async with client.stream(
-                    "GET", url, headers={"Range": "bytes=0-0"}, timeout=CHECK_TIMEOUT
-                ) as probe:
-                    if probe.status_code < 400:
-                        return RedirectResponse(url, status_code=302, headers=NO_STORE)
-                    failures.append(f"HTTP {probe.status_code}")
-            except httpx.HTTPError as exc:
-                failures.append(type(exc).__name__)
-        raise ApiError(503, "no_playable_source", "no source answered", failures)
-
+        return await _redirect(request, kind, sources, client)
+    failures: list[str] = []
+    urls = [url for _, url in sources]
     headers = {k: v for k, v in request.headers.items() if k.lower() in ("range", "user-agent")}
     for url in urls:
         upstream_request = client.build_request("GET", url, headers=headers)
@@ -104,8 +164,10 @@ async def play_movie(
     settings: SettingsDep,
     runtime: RuntimeDep,
 ) -> Response:
-    urls = await _sources(session, VodMovieSource, VodMovieSource.movie_id, movie_id)
-    return await _play(request, urls, settings.strm.play_mode, await runtime.http_client())
+    sources = await _sources(session, VodMovieSource, VodMovieSource.movie_id, movie_id)
+    return await _play(
+        request, "movie", sources, settings.strm.play_mode, await runtime.http_client()
+    )
 
 
 @router.get("/play/episode/{episode_id}", summary="Play an episode from its best source")
@@ -117,5 +179,7 @@ async def play_episode(
     settings: SettingsDep,
     runtime: RuntimeDep,
 ) -> Response:
-    urls = await _sources(session, VodEpisodeSource, VodEpisodeSource.episode_id, episode_id)
-    return await _play(request, urls, settings.strm.play_mode, await runtime.http_client())
+    sources = await _sources(session, VodEpisodeSource, VodEpisodeSource.episode_id, episode_id)
+    return await _play(
+        request, "episode", sources, settings.strm.play_mode, await runtime.http_client()
+    )

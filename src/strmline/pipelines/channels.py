@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.models import Channel, Provider, Stream
@@ -58,6 +58,69 @@ def stream_view(stream: Stream, provider_name: str) -> dict[str, Any]:
         "merge_reason": stream.merge_reason,
         "pinned": stream.pinned_rank is not None,
     }
+
+
+# Only a check that passed makes a stream "working". A stream nobody has checked yet is active
+# (playable) but its health is unknown; saying "working" for it was a guess shown as a fact.
+WORKING_STATUSES = ("ok", "slow")
+CHECKED_STATUSES = (*WORKING_STATUSES, "failed")
+
+
+def _health(stream_count: int, working: int, failed: int, unchecked: int) -> dict[str, Any]:
+    if stream_count == 0:
+        summary = "no_streams"
+    elif working == stream_count:
+        summary = "working"
+    elif working:
+        summary = "partial"
+    elif failed:
+        summary = "failing"
+    else:
+        summary = "not_checked"
+    return {
+        "working_stream_count": working,
+        "failed_stream_count": failed,
+        "unchecked_stream_count": unchecked,
+        "health": summary,
+    }
+
+
+def stream_state(active: bool, status: str | None) -> str:
+    """working, failed (last check failed, or deactivated) or unchecked (never checked)."""
+    if not active or status == "failed":
+        return "failed"
+    return "working" if status in WORKING_STATUSES else "unchecked"
+
+
+def health_from_streams(streams: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The health fields of a channel whose live streams are at hand (its detail view)."""
+    counts = {"working": 0, "failed": 0, "unchecked": 0}
+    for stream in streams:
+        counts[stream_state(bool(stream["active"]), stream["status"])] += 1
+    return _health(sum(counts.values()), counts["working"], counts["failed"], counts["unchecked"])
+
+
+async def with_health(session: AsyncSession, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add the health fields to a page of :func:`channel_view` dicts: one GROUP BY statement."""
+    if not items:
+        return items
+    failed = or_(not_(Stream.active), Stream.status == "failed")
+    working = and_(Stream.active, Stream.status.in_(WORKING_STATUSES))
+    rows = await session.execute(
+        select(
+            Stream.channel_id,
+            func.count(),
+            func.sum(case((working, 1), else_=0)),
+            func.sum(case((failed, 1), else_=0)),
+        )
+        .where(Stream.channel_id.in_([i["id"] for i in items]), Stream.removed_at.is_(None))
+        .group_by(Stream.channel_id)
+    )
+    counts = {cid: (int(n), int(ok or 0), int(bad or 0)) for cid, n, ok, bad in rows}
+    for item in items:
+        n, ok, bad = counts.get(item["id"], (0, 0, 0))
+        item.update(_health(n, ok, bad, n - ok - bad))
+    return items
 
 
 def channel_view(channel: Channel) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.models import Channel, Stream, VodEpisode, VodMovie, VodSeries
+from strmline.pipelines import channels as channel_service
 from strmline.pipelines import providers as provider_service
 
 HEALTH_STATES = ("ok", "slow", "failed", "unknown")
@@ -16,7 +17,7 @@ HEALTH_STATES = ("ok", "slow", "failed", "unknown")
 async def summary(*, session: AsyncSession) -> dict[str, Any]:
     """Counts, per-provider state, stream health and VOD totals in four statements."""
     health = dict.fromkeys(HEALTH_STATES, 0) | {"inactive": 0}
-    streams = active = 0
+    streams = active = working = unchecked = 0
     rows = await session.execute(
         select(Stream.status, Stream.active, func.count())
         .where(Stream.removed_at.is_(None))
@@ -24,6 +25,13 @@ async def summary(*, session: AsyncSession) -> dict[str, Any]:
     )
     for status, is_active, n in rows:
         streams += n
+        # "active" only means not deactivated: a stream never checked is active too, so only
+        # a passed last check counts as working (the same rule as the channel list).
+        match channel_service.stream_state(bool(is_active), status):
+            case "working":
+                working += n
+            case "unchecked":
+                unchecked += n
         if is_active:
             active += n
         else:
@@ -70,6 +78,8 @@ async def summary(*, session: AsyncSession) -> dict[str, Any]:
             "channels": int(channels),
             "streams": streams,
             "active_streams": active,
+            "working_streams": working,
+            "unchecked_streams": unchecked,
             "failed_streams": health["failed"],
             "categories": int(categories),
         },

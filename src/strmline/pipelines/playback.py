@@ -1,14 +1,13 @@
 """What plays: the channels offered to media servers and players, and the stream behind each.
 
 The playlist outputs (M3U, HDHomeRun lineup) and ``/play`` read through here, so "which channels"
-and "which stream" mean the same thing everywhere. A later proxy/failover mode builds on
-:func:`best_stream`.
+and "which stream" mean the same thing everywhere. ``/play`` in redirect mode tries
+:func:`play_candidates` in order (checking each); proxy mode has its own candidate list.
 
-Lineup order: channels with a number first (by number), then the others by name. Channels
-without a number get one assigned after the highest number, in that name order, so players that
-sort by number keep the same order. Those assigned numbers are the same with or without a
-category filter; they move when unnumbered channels come or go, which a number set on the
-channel (``tvg-chno`` from the provider, or by hand) avoids.
+Lineup order: by the number stored on each channel (assigned once by the sync, see
+:mod:`strmline.pipelines.numbering`, so it never moves when other channels come or go). A
+channel still without one (only rows written outside the sync and curation) is shown after the
+highest number, by name, as a fallback.
 
 Lists are read in keyset pages: memory is bounded by the page size and every page costs the
 same fixed number of statements, however many channels there are.
@@ -259,11 +258,62 @@ async def best_stream(session: AsyncSession, channel_id: int) -> Stream:
     ).scalar_one_or_none()
     if stream is not None:
         return stream
+    raise await _nothing_to_play(session, channel_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PlayCandidate:
+    """A stream ``/play`` may send a player to, with the headers a check should send."""
+
+    id: int
+    url: str
+    headers: dict[str, str]
+
+
+_PASSED_HEADERS = {"user-agent": "User-Agent", "referer": "Referer", "origin": "Origin"}
+
+
+def _check_headers(raw: Any, provider_agent: str | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            name = _PASSED_HEADERS.get(str(key).lower())
+            if name is not None and isinstance(value, str) and value:
+                headers[name] = value
+    if provider_agent and "User-Agent" not in headers:
+        headers["User-Agent"] = provider_agent
+    return headers
+
+
+async def play_candidates(
+    session: AsyncSession, channel_id: int, *, limit: int | None = None
+) -> list[PlayCandidate]:
+    """The streams :func:`best_stream` chooses from, best first (at most ``limit``): the order
+    ``/play`` tries them in. Same errors as :func:`best_stream` when there are none."""
+    query = (
+        select(Stream.id, Stream.url, Stream.headers, Provider.user_agent)
+        .join(Channel, Channel.id == Stream.channel_id)
+        .join(Provider, Provider.id == Stream.provider_id)
+        .where(Stream.channel_id == channel_id, Channel.enabled.is_(True), _playable())
+        .order_by(Stream.rank, Stream.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = (await session.execute(query)).all()
+    if rows:
+        return [
+            PlayCandidate(sid, url, _check_headers(headers, agent))
+            for sid, url, headers, agent in rows
+        ]
+    raise await _nothing_to_play(session, channel_id)
+
+
+async def _nothing_to_play(session: AsyncSession, channel_id: int) -> StrmlineError:
     # Only the failure path pays for telling "no such channel" from "nothing to play".
     channel = await session.get(Channel, channel_id)
     if channel is None or not channel.enabled:
-        raise NotFound(f"no channel {channel_id}")
-    raise NoPlayableStream(
+        return NotFound(f"no channel {channel_id}")
+    return NoPlayableStream(
         f"channel {channel.name!r} has no active stream right now "
         f"({channel.stream_count} stream(s), none working)"
     )

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, text, update
+from sqlalchemy import String, Table, bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.base import utcnow
@@ -305,11 +305,31 @@ class _Identity:
         self.by_tmdb: dict[str, int] = {}
         self.by_key: dict[str, tuple[int, str | None]] = {}
         self.sources: dict[int, int] = {}  # id → active sources (for in-place renames)
+        self.ids: dict[int, tuple[str | None, str | None]] = {}  # id → stored (tmdb, imdb)
 
     def add(self, item_id: int, tmdb: str | None, key: str) -> None:
         if tmdb:
             self.by_tmdb.setdefault(tmdb, item_id)
         self.by_key.setdefault(key, (item_id, tmdb))
+
+    def missing_ids(
+        self, item_id: int, key: str, tmdb: str | None, imdb: str | None
+    ) -> tuple[str | None, str | None]:
+        """The ids a source (matched by ``key``) can add to title ``item_id``: those it lacks."""
+        known_tmdb, known_imdb = self.ids.get(item_id, (None, None))
+        fill = (
+            tmdb if tmdb and not known_tmdb else None,
+            imdb if imdb and not known_imdb else None,
+        )
+        if fill[0] or fill[1]:
+            self.ids[item_id] = (known_tmdb or fill[0], known_imdb or fill[1])
+        if fill[0]:
+            # The title now has this TMDB id: a later same-name entry with another id is another
+            # title, as it would have been had the id been known from the start.
+            self.by_tmdb.setdefault(fill[0], item_id)
+            if self.by_key.get(key, (None, None))[0] == item_id:
+                self.by_key[key] = (item_id, fill[0])
+        return fill
 
     def find(self, tmdb: str | None, key: str) -> int | None:
         if tmdb and tmdb in self.by_tmdb:
@@ -361,6 +381,21 @@ class _Writer:
             for chunk in batched(shape_rows, self.batch):
                 await self.session.execute(stmt, chunk)
 
+    async def _fill_ids(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Missing TMDB/IMDb ids in executemany batches; COALESCE keeps any id already stored."""
+        if not rows:
+            return
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values(
+                tmdb_id=func.coalesce(table.c.tmdb_id, bindparam("_tmdb", type_=String)),
+                imdb_id=func.coalesce(table.c.imdb_id, bindparam("_imdb", type_=String)),
+            )
+        )
+        for chunk in batched(rows, self.batch):
+            await self.session.execute(stmt, chunk)
+
     async def _identity(self, model: type[VodMovie] | type[VodSeries], source: Any) -> _Identity:
         index = _Identity()
         active = (
@@ -370,13 +405,15 @@ class _Writer:
             .subquery()
         )
         rows = await self.session.execute(
-            select(model.id, model.tmdb_id, model.match_key, active.c.n)
+            select(model.id, model.tmdb_id, model.imdb_id, model.match_key, active.c.n)
             .outerjoin(active, active.c.owner == model.id)
             .order_by(model.removed_at.is_not(None), model.id)
         )
         for row in rows:
             index.add(row.id, row.tmdb_id, row.match_key)
             index.sources[row.id] = int(row.n or 0)
+            if row.tmdb_id or row.imdb_id:
+                index.ids[row.id] = (row.tmdb_id, row.imdb_id)
         return index
 
     # -- movies and series ----------------------------------------------------------------------
@@ -407,6 +444,19 @@ class _Writer:
             index = await self._identity(spec.model, owners)
             new_rows: list[dict[str, Any]] = []
             title_updates: dict[int, dict[str, Any]] = {}
+            # Ids a title lacks and this sync's entries carry: a title first seen through a
+            # source without ids (an M3U list) takes them from the next one that has them.
+            fills: dict[int, dict[str, Any]] = {}
+
+            def fill(title_id: int, key: str, tmdb: str | None, imdb: str | None) -> None:
+                new_tmdb, new_imdb = index.missing_ids(title_id, key, tmdb, imdb)
+                if new_tmdb or new_imdb:
+                    known = fills.get(title_id, {"_id": title_id, "_tmdb": None, "_imdb": None})
+                    fills[title_id] = known | {
+                        "_tmdb": known["_tmdb"] or new_tmdb,
+                        "_imdb": known["_imdb"] or new_imdb,
+                    }
+
             for item in items:
                 key = title_key(item.title, item.year)
                 row = existing.get(item.key)
@@ -420,23 +470,41 @@ class _Writer:
                     values["_key"] = item.key
                     new_rows.append(values)
                     continue
-                index.add(title_id, item.tmdb_id, key)
                 if row is not None:
-                    title_updates[title_id] = item.title_update(key) | {"_id": title_id}
+                    update_values = item.title_update(key) | {"_id": title_id}
+                    if item.tmdb_id and index.sources.get(title_id, 0) <= 1:
+                        # A title's only source may correct its id (never clear it); a shared
+                        # title only ever gains missing ids, below.
+                        update_values["tmdb_id"] = item.tmdb_id
+                        _, known_imdb = index.ids.get(title_id, (None, None))
+                        index.ids[title_id] = (item.tmdb_id, known_imdb)
+                    title_updates[title_id] = update_values
+                fill(title_id, key, item.tmdb_id, getattr(item, "imdb_id", None))
+                index.add(title_id, item.tmdb_id, key)
                 out[item.key] = title_id
             ids = await allocate_ids(self.session, spec.titles.name, len(new_rows))
-            kept: list[dict[str, Any]] = []
+            kept: dict[int, dict[str, Any]] = {}
             for values, new_id in zip(new_rows, ids, strict=True):
                 # Two new entries of one sync can be the same title: the first creates it.
                 existing_id = index.find(values["tmdb_id"], values["match_key"])
                 if existing_id is not None:
                     out[values.pop("_key")] = existing_id
+                    first = kept.get(existing_id)
+                    if first is None:
+                        fill(existing_id, values["match_key"], values["tmdb_id"], values["imdb_id"])
+                    else:
+                        # Not inserted yet: the ids go straight into its row.
+                        first["tmdb_id"] = first["tmdb_id"] or values["tmdb_id"]
+                        first["imdb_id"] = first["imdb_id"] or values["imdb_id"]
+                        index.ids[existing_id] = (first["tmdb_id"], first["imdb_id"])
+                        index.add(existing_id, first["tmdb_id"], first["match_key"])
                     continue
                 values["id"] = new_id
                 index.add(new_id, values["tmdb_id"], values["match_key"])
+                index.ids[new_id] = (values["tmdb_id"], values["imdb_id"])
                 out[values.pop("_key")] = new_id
-                kept.append(values)
-            await insert_rows(self.session, spec.titles, kept, batch=self.batch)
+                kept[new_id] = values
+            await insert_rows(self.session, spec.titles, list(kept.values()), batch=self.batch)
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             for item in items:
@@ -457,6 +525,7 @@ class _Writer:
             setattr(result, f"{spec.kind}_added", added)
             await self._update(spec.sources, updates)
             await self._update(spec.titles, list(title_updates.values()))
+            await self._fill_ids(spec.titles, list(fills.values()))
             setattr(result, f"{spec.kind}_updated", len(updates))
         if gone:
             await self._update(spec.sources, [{"_id": sid, "removed_at": now} for sid in gone])

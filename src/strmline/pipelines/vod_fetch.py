@@ -97,7 +97,6 @@ class MovieIn:
             "search_title": normalize(self.title)[:400],
             "match_key": key,
             "year": self.year,
-            "tmdb_id": self.tmdb_id,
             "language": self.language,
             "category": (self.category or None) and self.category[:200],
             "rating": self.rating,
@@ -105,7 +104,9 @@ class MovieIn:
         }
 
     def title_row(self, key: str, now: datetime) -> dict[str, Any]:
+        # Ids only on insert: updates must not clear them (the sync fills missing ones).
         return self.title_update(key) | {
+            "tmdb_id": self.tmdb_id,
             "imdb_id": self.imdb_id,
             "genre": self.genre and self.genre[:200],
             "plot": self.plot,
@@ -169,7 +170,6 @@ class SeriesIn:
             "search_title": normalize(self.title)[:400],
             "match_key": key,
             "year": self.year,
-            "tmdb_id": self.tmdb_id,
             "category": self.category and self.category[:200],
             "genre": self.genre and self.genre[:200],
             "plot": self.plot,
@@ -179,6 +179,7 @@ class SeriesIn:
 
     def title_row(self, key: str, now: datetime) -> dict[str, Any]:
         return self.title_update(key) | {
+            "tmdb_id": self.tmdb_id,
             "imdb_id": None,
             "info": None,
             "strm_dir": None,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strmline.api.cache import commit_catalog_change
 from strmline.api.deps import AdminUser, CurrentUser, SessionDep
 from strmline.api.pagination import CursorQuery, LimitQuery, Page
+from strmline.pipelines import channels as channel_service
 from strmline.pipelines import curation
 
 router = APIRouter(tags=["channels"])
@@ -36,8 +37,16 @@ class ChannelListItem(BaseModel):
     tvg_id: str | None
     enabled: bool
     stream_count: int
+    # Not deactivated by failed checks: playable, which is not the same as known to work.
     active_stream_count: int
     best_quality: str | None
+    working_stream_count: int = Field(description="streams whose last check passed")
+    failed_stream_count: int = Field(description="streams whose last check failed, or inactive")
+    unchecked_stream_count: int = Field(description="streams never checked yet")
+    health: Literal["working", "partial", "failing", "not_checked", "no_streams"] = Field(
+        description="working: every stream passed its last check; partial: some did; "
+        "failing: none did and some failed; not_checked: none checked yet"
+    )
 
 
 class StreamRead(BaseModel):
@@ -135,8 +144,9 @@ class Category(BaseModel):
 
 
 async def _detail(session: AsyncSession, channel_id: int) -> ChannelDetail:
+    detail = await curation.get_detail(session=session, channel_id=channel_id)
     return ChannelDetail.model_validate(
-        await curation.get_detail(session=session, channel_id=channel_id)
+        detail | channel_service.health_from_streams(detail["streams"])
     )
 
 
@@ -172,8 +182,9 @@ async def list_channels(
         order=order,
     )
     page = await curation.list_channels(session=session, params=params)
+    items = await channel_service.with_health(session, page.items)
     return Page[ChannelListItem](
-        items=[ChannelListItem.model_validate(item) for item in page.items],
+        items=[ChannelListItem.model_validate(item) for item in items],
         next_cursor=page.next_cursor,
     )
 
@@ -188,7 +199,12 @@ async def edit_channel(
     channel_id: int, body: ChannelUpdate, request: Request, session: SessionDep, _admin: AdminUser
 ) -> ChannelDetail:
     changes: dict[str, Any] = body.model_dump(include=body.model_fields_set)
-    await curation.edit(session=session, channel_id=channel_id, changes=changes)
+    await curation.edit(
+        session=session,
+        channel_id=channel_id,
+        changes=changes,
+        number_start=request.app.state.settings.sync.auto_number_start,
+    )
     detail = await _detail(session, channel_id)
     await commit_catalog_change(request, session)
     return detail
@@ -235,6 +251,7 @@ async def split_channel(
         stream_ids=body.stream_ids,
         name=body.name,
         username=admin.username,
+        number_start=request.app.state.settings.sync.auto_number_start,
     )
     detail = await _detail(session, new_id)
     await commit_catalog_change(request, session)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from strmline.api.cache import Cache
@@ -31,7 +31,9 @@ class DashboardCounts(BaseModel):
     providers: int
     channels: int
     streams: int
-    active_streams: int
+    active_streams: int = Field(description="not deactivated: playable, not necessarily checked")
+    working_streams: int = Field(description="streams whose last check passed")
+    unchecked_streams: int = Field(description="streams never checked yet")
     failed_streams: int
     categories: int
 
@@ -57,7 +59,7 @@ class DashboardHealth(BaseModel):
     ok: int
     slow: int
     failed: int
-    unknown: int
+    unknown: int = Field(description="never checked")
     inactive: int
 
 

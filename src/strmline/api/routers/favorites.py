@@ -40,8 +40,9 @@ async def list_favorites(
         ),
         limit,
     )
+    items = [channel_service.channel_view(c) | {"favorite": True} for c in channels]
     return Page[dict[str, Any]](
-        items=[channel_service.channel_view(c) | {"favorite": True} for c in channels],
+        items=await channel_service.with_health(session, items),
         next_cursor=encode_cursor(channels[-1].name, channels[-1].id) if more else None,
     )
 

@@ -20,6 +20,14 @@ import type { ChannelDetail, ChannelStream } from '@/types/api';
 
 const isHls = (url: string) => /\.m3u8(\?|$)/i.test(url) || /[?&](output|type)=m3u8/i.test(url);
 
+// Only a passed last check counts as working; never-checked streams are said to be so.
+function streamHealth(c: ChannelDetail): string {
+  const parts = [`${c.working_stream_count ?? 0} of ${c.stream_count} streams working`];
+  if (c.failed_stream_count) parts.push(`${c.failed_stream_count} failed`);
+  if (c.unchecked_stream_count) parts.push(`${c.unchecked_stream_count} not checked yet`);
+  return parts.join(' · ');
+}
+
 function StreamActions({
   channel,
   s,
@@ -83,7 +91,7 @@ function StreamTable({ channel, selected, toggle, onMove }: { channel: ChannelDe
             </label>
             <strong className="grow break">{s.name}</strong>
             {s.quality ? <span className="badge badge-neutral">{s.quality}</span> : null}
-            <StatusBadge status={s.active ? s.status : 'inactive'} />
+            <StatusBadge status={!s.active ? 'inactive' : s.status === 'unknown' ? 'not checked yet' : s.status} />
             {s.pinned ? <span className="badge badge-warn">pinned</span> : null}
           </div>
           <div className="small muted">
@@ -143,7 +151,8 @@ function ChannelPanel({ c, onOpen }: { c: ChannelDetail; onOpen: (id: number) =>
             {[c.number != null ? `#${c.number}` : null, c.category, c.country, c.region, c.variant].filter(Boolean).join(' · ') || 'no category'}
           </div>
           <div className="small muted">
-            {c.active_stream_count} of {c.stream_count} streams working{c.tvg_id ? ` · guide id ${c.tvg_id}` : ''}
+            {streamHealth(c)}
+            {c.tvg_id ? ` · guide id ${c.tvg_id}` : ''}
           </div>
         </div>
       </div>

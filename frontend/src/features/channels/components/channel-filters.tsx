@@ -81,8 +81,8 @@ export function ChannelFiltersBar({ search, onSearch, filters, onChange, view, o
         <label htmlFor="f-health">Health</label>
         <select id="f-health" value={filters.has_active ?? ''} onChange={(e) => onChange({ has_active: e.target.value as ChannelFilters['has_active'] })}>
           <option value="">Any</option>
-          <option value="true">Has a working stream</option>
-          <option value="false">No working stream</option>
+          <option value="true">Has an active stream</option>
+          <option value="false">All streams inactive</option>
         </select>
       </div>
       <div className="field">

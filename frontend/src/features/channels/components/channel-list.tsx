@@ -17,11 +17,25 @@ const ROW = 56;
 const TILE_W = 148;
 const TILE_H = 150;
 
+// "Working" only for streams whose last check passed: a stream nobody has checked yet is
+// playable but its health is unknown, and the label must not claim otherwise.
 function health(c: ChannelSummary): { tone: string; label: string } {
-  if (c.stream_count === 0) return { tone: 'neutral', label: 'no streams' };
-  if (c.active_stream_count === 0) return { tone: 'bad', label: 'no working stream' };
-  if (c.active_stream_count < c.stream_count) return { tone: 'warn', label: `${c.active_stream_count}/${c.stream_count} working` };
-  return { tone: 'ok', label: `${c.stream_count} working` };
+  const n = c.stream_count;
+  if (n === 0) return { tone: 'neutral', label: 'no streams' };
+  if (c.working_stream_count === undefined) {
+    // A list without health fields: only "inactive" is known.
+    if (c.active_stream_count === 0) return { tone: 'bad', label: 'all streams inactive' };
+    return { tone: 'neutral', label: `${n} stream${n === 1 ? '' : 's'}` };
+  }
+  const working = c.working_stream_count;
+  const failed = c.failed_stream_count ?? 0;
+  const unchecked = c.unchecked_stream_count ?? 0;
+  const notChecked = unchecked ? ` · ${unchecked} not checked yet` : '';
+  if (working === n) return { tone: 'ok', label: `${n} working` };
+  if (working > 0) return { tone: failed ? 'warn' : 'ok', label: `${working}/${n} working${notChecked}` };
+  if (failed === 0) return { tone: 'neutral', label: 'not checked yet' };
+  if (unchecked) return { tone: 'warn', label: `${failed} failed${notChecked}` };
+  return { tone: 'bad', label: 'no working stream' };
 }
 
 /**

@@ -13,7 +13,9 @@ function Counts({ counts, vod }: { counts: Dashboard['counts']; vod: Dashboard['
     ['Providers', counts.providers],
     ['Channels', counts.channels],
     ['Streams', counts.streams],
-    ['Working streams', counts.active_streams],
+    // Working means the last check passed; streams never checked are counted on their own.
+    ['Working streams', counts.working_streams],
+    ['Not checked yet', counts.unchecked_streams],
     ['Failed streams', counts.failed_streams],
     ['Categories', counts.categories],
   ];
@@ -31,27 +33,31 @@ function Counts({ counts, vod }: { counts: Dashboard['counts']; vod: Dashboard['
 }
 
 function HealthBar({ health }: { health: Dashboard['health'] }) {
+  // [css class, label, count]: "unknown" streams are the ones never checked.
   const parts = [
-    ['ok', health.ok],
-    ['slow', health.slow],
-    ['failed', health.failed],
-    ['unknown', health.unknown],
+    ['ok', 'ok', health.ok],
+    ['slow', 'slow', health.slow],
+    ['failed', 'failed', health.failed],
+    ['unknown', 'not checked yet', health.unknown],
   ] as const;
-  const total = parts.reduce((s, [, n]) => s + n, 0);
+  const checked = health.ok + health.slow + health.failed;
   return (
     <section className="card" aria-labelledby="health-h">
       <h2 id="health-h">Stream health</h2>
-      {total === 0 ? (
-        <p className="muted">No stream has been checked yet. Health checks run after a sync, or start one from Jobs.</p>
+      {checked === 0 ? (
+        <p className="muted">
+          {health.unknown ? `None of the ${formatNumber(health.unknown)} streams has been checked yet. ` : 'No stream has been checked yet. '}
+          Health checks run on a schedule, or start one from Jobs.
+        </p>
       ) : (
         <>
           <div className="stacked-bar" aria-hidden="true">
-            {parts.map(([k, n]) => (n ? <span key={k} className={`seg seg-${k}`} style={{ flexGrow: n }} /> : null))}
+            {parts.map(([k, , n]) => (n ? <span key={k} className={`seg seg-${k}`} style={{ flexGrow: n }} /> : null))}
           </div>
           <ul className="legend">
-            {parts.map(([k, n]) => (
+            {parts.map(([k, label, n]) => (
               <li key={k}>
-                <span className={`dot seg-${k}`} aria-hidden="true" /> {k}: {formatNumber(n)}
+                <span className={`dot seg-${k}`} aria-hidden="true" /> {label}: {formatNumber(n)}
               </li>
             ))}
             <li>inactive: {formatNumber(health.inactive)}</li>
