@@ -302,8 +302,10 @@ async def test_outputs_need_a_valid_token(
 
 
 async def test_play_redirects_to_the_best_stream(
-    client: httpx.AsyncClient, api_token: str, catalog: dict[str, int]
+    client: httpx.AsyncClient, api_token: str, catalog: dict[str, int], app: FastAPI
 ) -> None:
+    # The catalog's URLs do not resolve: ranking only here, checks are in test_play_failover.
+    app.state.settings.playback.check_seconds = 0
     r = await client.get("/play/2", params={"token": api_token})
     assert r.status_code == 302
     assert r.headers["location"] == "http://streams.example/22.ts"
@@ -452,3 +454,78 @@ async def test_synced_provider_plays(
     assert r.status_code == 302 and r.headers["location"].startswith(fake_provider.url)
     lineup = (await client.get(f"/hdhr/{api_token}/lineup.json")).json()
     assert len(lineup) == len(entries)
+
+
+HEAD_PATHS = [
+    "/output/m3u?token={token}",
+    "/output/m3u?token={token}&quality=all",
+    "/output/xmltv?token={token}",
+    "/hdhr/{token}/discover.json",
+    "/hdhr/{token}/lineup.json",
+    "/hdhr/{token}/lineup_status.json",
+    "/hdhr/{token}/device.xml",
+    "/play/2?token={token}",
+    "/play/stream/21?token={token}",
+]
+
+
+@pytest.mark.parametrize("path", HEAD_PATHS)
+async def test_head_answers_like_get_without_a_body(
+    client: httpx.AsyncClient, api_token: str, catalog: dict[str, int], path: str
+) -> None:
+    # Jellyfin and Kodi probe output URLs with HEAD before they GET them.
+    url = path.format(token=api_token)
+    plain = {"Accept-Encoding": "identity"}
+    get = await client.get(url, headers=plain)
+    head = await client.head(url, headers=plain)
+    assert head.status_code == get.status_code, head.text
+    if not url.startswith("/play/"):  # /play answers whatever its streams allow
+        assert get.status_code == 200
+    assert head.content == b""
+    assert dict(head.headers) == dict(get.headers)
+
+
+async def test_head_keeps_the_m3u_encoding_and_etag(
+    client: httpx.AsyncClient, api_token: str, catalog: dict[str, int]
+) -> None:
+    gz = {"Accept-Encoding": "gzip"}
+    get = await client.get("/output/m3u", params={"token": api_token}, headers=gz)
+    head = await client.head("/output/m3u", params={"token": api_token}, headers=gz)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-encoding"] == "gzip" == get.headers["content-encoding"]
+    assert "content-length" not in head.headers  # the GET streams; 0 would read as empty
+    assert head.headers["etag"] == get.headers["etag"]
+    again = await client.head(
+        "/output/m3u",
+        params={"token": api_token},
+        headers=gz | {"If-None-Match": get.headers["etag"]},
+    )
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/output/m3u",
+        "/output/xmltv",
+        "/play/1",
+        "/play/stream/11",
+        "/play/movie/1",
+        "/play/episode/1",
+        "/hdhr/nope/discover.json",
+        "/hdhr/nope/lineup.json",
+        "/hdhr/nope/lineup_status.json",
+        "/hdhr/nope/device.xml",
+    ],
+)
+async def test_head_checks_the_token_too(
+    client: httpx.AsyncClient, api_token: str, catalog: dict[str, int], path: str
+) -> None:
+    r = await client.head(path, params={"token": "wrong"})
+    assert r.status_code == 401 and r.content == b""
+    assert (await client.head("/play/movie/999999", params={"token": api_token})).status_code == 404
+
+
+def test_head_routes_stay_out_of_the_api_document(app: FastAPI) -> None:
+    for item in app.openapi()["paths"].values():
+        assert "head" not in item

@@ -24,7 +24,7 @@ PUBLIC = {
     ("POST", "/api/auth/refresh"),
     ("GET", "/api/health"),
     ("GET", "/api/docs"),
-    ("GET", "/docs/oauth2-redirect"),  # part of the docs page (Swagger's OAuth2 callback)
+    ("GET", "/api/docs/static/"),  # Swagger UI's own files, served for the docs page
     ("GET", "/api/openapi.json"),
 }
 # The built web UI: static files and the page shell, no data.

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from strmline import __version__
 from strmline.api import errors
@@ -27,15 +33,72 @@ from strmline.pipelines import settings as settings_store
 
 log = logging.getLogger(__name__)
 
+DOCS_URL = "/api/docs"
+DOCS_STATIC = "/api/docs/static"
+OPENAPI_URL = "/api/openapi.json"
+
+# Query parameters that carry credentials: players put the API token in the URL, the browser's
+# EventSource the access token, Xtream-style URLs a password.
+SECRET_PARAMS = ("token", "access_token", "api_token", "password")
+_SECRET_QUERY = re.compile(r"([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&#\s\"]*", re.IGNORECASE)
+# The HDHomeRun URLs carry the API token as a path segment.
+_SECRET_PATH = re.compile(r"(/hdhr/)[^/?#\s\"]+")
+REDACTED = "***"
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of credential parameters (and HDHomeRun path tokens) masked."""
+    text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+    return _SECRET_PATH.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+class RedactSecrets(logging.Filter):
+    """Masks credentials in access log records (uvicorn logs the path with its query string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str) and not record.args:
+            record.msg = redact(record.msg)
+        return True
+
+
+def install_log_redaction(name: str = "uvicorn.access") -> None:
+    """Idempotent; logging.config leaves a logger's filters alone, so it survives uvicorn's setup."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+        logger.addFilter(RedactSecrets())
+
+
+def install_docs(app: FastAPI) -> None:
+    """Swagger UI from the installed swagger-ui-bundle: /api/docs works without internet."""
+    app.mount(
+        DOCS_STATIC, StaticFiles(directory=Path(str(swagger_ui_path))), name="swagger-ui-static"
+    )
+
+    @app.api_route(DOCS_URL, methods=["GET", "HEAD"], include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{OPENAPI_URL}",
+            title="strmline API",
+            swagger_js_url=f"{root}{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_STATIC}/favicon-32x32.png",
+        )
+
 
 def create_app(
     settings: Settings | None = None, *, scheduler: bool | None = None, migrate: bool = True
 ) -> FastAPI:
     """Build the app. ``scheduler`` defaults to on in embedded mode (no Celery backend)."""
     settings = settings or get_settings()
+    install_log_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Again here: a server that configured logging after create_app() may have new loggers.
+        install_log_redaction()
         engine = engine_from_settings(settings)
         if migrate:
             await upgrade(engine)
@@ -69,14 +132,16 @@ def create_app(
         version=__version__,
         description="Self-hosted IPTV stream manager: merged channels, ranked streams, guide, .strm libraries.",
         default_response_class=OrjsonResponse,
-        docs_url="/api/docs",
+        # The default docs page loads Swagger UI from a CDN (blank offline): see install_docs.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=OPENAPI_URL,
         lifespan=lifespan,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     errors.install(app)
     install_metrics(app)
+    install_docs(app)
     for router in ROUTERS:
         app.include_router(router)
     install_web(app)  # last: the UI's fallback must never shadow an API route

@@ -36,6 +36,7 @@ class Subscription:
     def __init__(self, maxsize: int = DEFAULT_BUFFER) -> None:
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
         self.dropped = 0
+        self._waiters: set[asyncio.Task[Any]] = set()
 
     def _put(self, event: Event) -> None:
         while True:
@@ -48,13 +49,20 @@ class Subscription:
                     self.dropped += 1
 
     async def get(self) -> Event:
-        return await self._queue.get()
+        task = asyncio.current_task()
+        if task is not None:
+            self._waiters.add(task)
+        try:
+            return await self._queue.get()
+        finally:
+            if task is not None:
+                self._waiters.discard(task)
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self
 
     async def __anext__(self) -> Event:
-        return await self._queue.get()
+        return await self.get()
 
     async def __aenter__(self) -> Subscription:
         await self._open()
@@ -66,7 +74,20 @@ class Subscription:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._cancel_waiters()
         await self._close()
+
+    def _cancel_waiters(self) -> None:
+        # A task still waiting in get() (the SSE relay runs get() in a task of its own) would wait
+        # forever: nothing publishes to a closed subscription. Left alone, it is only referenced
+        # by the queue it waits on, and the garbage collector destroys it pending ("Task was
+        # destroyed but it is pending"). Cancelling hands it to the loop, which finishes it.
+        # Done first and without awaiting, so it also happens when the exit itself is cancelled.
+        me = asyncio.current_task()
+        for task in list(self._waiters):
+            if task is not me and not task.done():
+                task.cancel()
+        self._waiters.clear()
 
     async def _open(self) -> None:
         return None

@@ -24,6 +24,7 @@ from strmline.api.errors import ApiError
 from strmline.config import Settings
 from strmline.db.models import User
 from strmline.outputs.common import HD_QUALITIES, PlayUrls, public_base
+from strmline.outputs.m3u import head_response
 from strmline.pipelines import playback
 from strmline.pipelines import users as user_service
 
@@ -149,6 +150,9 @@ async def _lineup_body(
 async def lineup(
     request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
+    headers = {"Cache-Control": "private, no-cache"}
+    if request.method == "HEAD":
+        return head_response(headers, "application/json")
     state = await playback.lineup_state(session)
     return StreamingResponse(
         _lineup_body(
@@ -159,7 +163,7 @@ async def lineup(
             page_size=settings.outputs.page_size,
         ),
         media_type="application/json",
-        headers={"Cache-Control": "private, no-cache"},
+        headers=headers,
     )
 
 

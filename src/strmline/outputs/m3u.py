@@ -38,6 +38,18 @@ router = APIRouter(tags=["outputs"])
 MEDIA_TYPE = "audio/x-mpegurl"
 
 
+def head_response(headers: dict[str, str], media_type: str) -> Response:
+    """What a streamed output answers to HEAD: the GET's headers, without reading the catalog."""
+    response = Response(status_code=200, headers=headers, media_type=media_type)
+    # The GET streams without a length; "Content-Length: 0" would tell clients the list is empty.
+    del response.headers["content-length"]
+    # The GZip middleware marks the streamed GET as varying by encoding; a HEAD has no body
+    # for it to look at, so it says so itself.
+    if "vary" not in response.headers:
+        response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
 def _attrs(channel: LineupChannel) -> dict[str, str]:
     attrs = {
         # The same id /output/xmltv gives the channel, so players join playlist and guide.
@@ -134,6 +146,10 @@ async def m3u(
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = 'inline; filename="strmline.m3u"'
+    if gzip:
+        headers["Content-Encoding"] = "gzip"
+    if request.method == "HEAD":
+        return head_response(headers, MEDIA_TYPE)
     body = _body(
         request.app.state.session_factory,
         base=base,
@@ -144,6 +160,5 @@ async def m3u(
         page_size=settings.outputs.page_size,
     )
     if gzip:
-        headers["Content-Encoding"] = "gzip"
         body = gzip_stream(body)
     return StreamingResponse(body, media_type=MEDIA_TYPE, headers=headers)

@@ -24,6 +24,7 @@ from strmline.db.models import Channel, EpgProgramme, EpgSource
 from strmline.formats.xmltv import channel_element, programme_element
 from strmline.outputs.common import etag_matches, make_etag
 from strmline.outputs.ids import guide_id
+from strmline.outputs.m3u import head_response
 from strmline.pipelines import playback
 
 router = APIRouter(tags=["outputs"])
@@ -198,6 +199,8 @@ async def xmltv(
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = 'inline; filename="strmline.xml"'
+    if request.method == "HEAD":
+        return head_response(headers, MEDIA_TYPE)
     return StreamingResponse(
         _body(
             request.app.state.session_factory,

@@ -5,13 +5,17 @@ nested group's fields, minus deployment-level ones (``NOT_EDITABLE``) and any fi
 ``json_schema_extra={"editable": False}``. A new group added to ``Settings`` shows up by itself.
 Saved values override the environment; they are applied to the live ``Settings`` object in place,
 so everything holding that object (the job runtime, the scheduler) sees them.
+
+A few top-level fields (``TOP_LEVEL``, e.g. the public ``base_url``) are editable too; they show
+up as the ``server`` group and are stored as ``server.<name>``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +28,9 @@ from strmline.errors import ConfigError
 
 # Chosen at deploy time, or needing a restart to take effect: not for the settings page.
 NOT_EDITABLE = frozenset({"jobs", "sync.batch_size", "http.max_connections"})
+# Top-level ``Settings`` fields a person may change, shown as one group of this name.
+TOP_LEVEL_GROUP = "server"
+TOP_LEVEL = ("base_url",)
 _CONSTRAINTS = (
     "minimum",
     "maximum",
@@ -36,9 +43,40 @@ _CONSTRAINTS = (
 )
 
 
+def _top_level_model(settings_type: type[Settings]) -> type[BaseModel]:
+    # Built from the Settings fields themselves, so their validators and limits apply unchanged.
+    fields: dict[str, Any] = {
+        name: (settings_type.model_fields[name].annotation, settings_type.model_fields[name])
+        for name in TOP_LEVEL
+    }
+    model: type[BaseModel] = create_model("ServerSettings", **fields)
+    return model
+
+
+_TOP_LEVEL_MODELS: dict[type[Settings], type[BaseModel]] = {}
+
+
+def top_level_model(settings: Settings) -> type[BaseModel]:
+    kind = type(settings)
+    if kind not in _TOP_LEVEL_MODELS:
+        _TOP_LEVEL_MODELS[kind] = _top_level_model(kind)
+    return _TOP_LEVEL_MODELS[kind]
+
+
+def current(settings: Settings, group: str) -> BaseModel:
+    """The live values of a group (the ``server`` group is a view of top-level fields)."""
+    if group == TOP_LEVEL_GROUP:
+        # Not validated again: the live values are what they are, shown as they are.
+        return top_level_model(settings).model_construct(
+            **{name: getattr(settings, name) for name in TOP_LEVEL}
+        )
+    value: BaseModel = getattr(settings, group)
+    return value
+
+
 def groups(settings: Settings) -> dict[str, type[BaseModel]]:
-    """The editable nested groups of ``Settings`` by name."""
-    out: dict[str, type[BaseModel]] = {}
+    """The editable groups of ``Settings`` by name: ``server``, then the nested groups."""
+    out: dict[str, type[BaseModel]] = {TOP_LEVEL_GROUP: top_level_model(settings)}
     for name in type(settings).model_fields:
         value = getattr(settings, name)
         if isinstance(value, BaseModel) and name not in NOT_EDITABLE:
@@ -69,14 +107,14 @@ def describe(settings: Settings, overridden: set[str]) -> dict[str, dict[str, An
     out: dict[str, dict[str, Any]] = {}
     for group, model in groups(settings).items():
         schema = model.model_json_schema()
-        current = getattr(settings, group)
+        live = current(settings, group)
         entries: dict[str, Any] = {}
         for name in editable_fields(model, group):
             info = model.model_fields[name]
             prop = schema.get("properties", {}).get(name, {})
             kind, nullable, constraints = _type_of(prop)
             entries[name] = {
-                "value": getattr(current, name),
+                "value": getattr(live, name),
                 "default": info.get_default(call_default_factory=True),
                 "description": info.description or prop.get("description"),
                 "type": kind,
@@ -112,7 +150,8 @@ async def load(*, session: AsyncSession, settings: Settings) -> dict[str, Any]:
 def validate(settings: Settings, changes: dict[str, Any]) -> dict[str, BaseModel]:
     """New group objects with ``changes`` (``{group: {key: value}}``) applied, all validated.
 
-    ConfigError (→ 422) names the offending ``group.key`` in ``details["field"]``.
+    ConfigError (→ 422) names the offending ``group.key`` in ``details["field"]``. Every group is
+    validated before anything is returned, so one bad value rejects the whole change.
     """
     known = groups(settings)
     out: dict[str, BaseModel] = {}
@@ -128,7 +167,11 @@ def validate(settings: Settings, changes: dict[str, Any]) -> dict[str, BaseModel
                 raise ConfigError(
                     f"{group}.{key} is not an editable setting", details={"field": f"{group}.{key}"}
                 )
-        merged = getattr(settings, group).model_dump() | values
+        # The server group holds only what was sent: its fields are applied one by one, and
+        # applying an unsent base_url would mark it as configured (see outputs.common.public_base).
+        merged = (
+            values if group == TOP_LEVEL_GROUP else current(settings, group).model_dump() | values
+        )
         try:
             out[group] = model.model_validate(merged)
         except ValidationError as exc:
@@ -136,7 +179,8 @@ def validate(settings: Settings, changes: dict[str, Any]) -> dict[str, BaseModel
             field = ".".join([group, *(str(p) for p in err.get("loc", ()))])
             raise ConfigError(
                 f"{field}: {err.get('msg', 'invalid value')}",
-                details={"field": field, "errors": exc.errors(include_url=False)},
+                # Through pydantic's JSON: a validator's ValueError in "ctx" is no JSON value.
+                details={"field": field, "errors": json.loads(exc.json(include_url=False))},
             ) from None
     return out
 
@@ -174,7 +218,11 @@ def apply(settings: Settings, new_groups: dict[str, BaseModel]) -> None:
     # Replace the group objects rather than mutating their fields: a reader that already took
     # ``settings.sync`` keeps a consistent snapshot.
     for group, value in new_groups.items():
-        setattr(settings, group, value)
+        if group == TOP_LEVEL_GROUP:
+            for name in value.model_fields_set:
+                setattr(settings, name, getattr(value, name))
+        else:
+            setattr(settings, group, value)
 
 
 async def apply_saved(factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
