@@ -24,8 +24,9 @@ from strmline.config import Settings
 from strmline.db.engine import create_engine, make_session_factory
 from strmline.db.migrate import upgrade
 from strmline.formats.xmltv import channel_element, programme_element
-from strmline.pipelines import epg, epg_guide, epg_sources
+from strmline.pipelines import epg
 from strmline.pipelines.context import PipelineContext
+from strmline.services import epg_guide, epg_sources
 
 WORDS = [
     "news",
@@ -134,7 +135,7 @@ async def run(url: str, xml: Path, programmes: int, start: datetime, label: str)
             rows = await epg_guide.now_next(session, now=at, channel_ids=ids)
             runs.append((time.perf_counter() - t0) * 1000)
         emit(bench="epg_now_next", db=label, channels=len(rows), ms=round(min(runs), 2))
-    from strmline.outputs.xmltv import render_guide
+    from strmline.api.outputs.xmltv import render_guide
 
     async with factory() as session:
         t0 = time.perf_counter()

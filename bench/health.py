@@ -220,12 +220,12 @@ async def bench_proxy(clients: int, seconds: float) -> dict[str, object]:
     from fastapi.responses import Response
     from sqlalchemy import insert
 
+    from strmline.api.outputs import proxy
     from strmline.config import Settings
     from strmline.db.engine import create_engine, make_session_factory, session_scope
     from strmline.db.migrate import upgrade
     from strmline.db.models import Channel, Provider, Stream
     from strmline.demo import serve_async
-    from strmline.outputs import proxy
     from tests.dbutil import sqlite_url
 
     bitrate = 1_000_000  # 8 Mbit/s, a typical HD channel

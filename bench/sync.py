@@ -44,9 +44,9 @@ async def child(db: str, url: str, entries: int) -> dict[str, object]:
     from strmline.config import Settings
     from strmline.db.engine import create_engine, make_session_factory, session_scope
     from strmline.db.migrate import upgrade
-    from strmline.pipelines import providers as provider_service
     from strmline.pipelines.context import PipelineContext
     from strmline.pipelines.sync import sync_provider
+    from strmline.services import providers as provider_service
     from tests.dbutil import StatementCounter, sqlite_url, throwaway_postgres
 
     async def run(db_url: str) -> dict[str, object]:

@@ -45,11 +45,11 @@ async def bench(url: str, db_url: str | None) -> dict[str, object]:
     from strmline.config import Settings
     from strmline.db.engine import create_engine, make_session_factory, session_scope
     from strmline.db.migrate import upgrade
-    from strmline.pipelines import providers as provider_service
-    from strmline.pipelines import users as user_service
     from strmline.pipelines.context import PipelineContext
     from strmline.pipelines.strm import generate_library
     from strmline.pipelines.vod import sync_vod
+    from strmline.services import providers as provider_service
+    from strmline.services import users as user_service
     from tests.dbutil import StatementCounter, sqlite_url
 
     with tempfile.TemporaryDirectory() as data:

@@ -57,7 +57,7 @@ async def admin(client: httpx.AsyncClient) -> dict[str, str]:
 async def viewer(client: httpx.AsyncClient, admin: dict[str, str], app: FastAPI) -> dict[str, str]:
     """Headers of a logged-in plain user."""
     from strmline.db.engine import session_scope
-    from strmline.pipelines import users as user_service
+    from strmline.services import users as user_service
 
     async with session_scope(app.state.session_factory) as s:
         await user_service.create(session=s, username=USER["username"], password=USER["password"])

@@ -9,11 +9,12 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, insert, select, text
 
+from strmline.db import recompute
 from strmline.db.base import utcnow
 from strmline.db.engine import session_scope
 from strmline.db.models import Channel, Provider, Stream
 from strmline.matching.names import normalize, parse_name
-from strmline.pipelines import curation, recompute
+from strmline.services import curation
 from tests.dbutil import StatementCounter
 
 # --- seeding: bulk inserts straight into the tables ---------------------------------------------

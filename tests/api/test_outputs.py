@@ -12,15 +12,15 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert, update
 
+from strmline.api.outputs.hdhr import valid_device_id
 from strmline.config import Settings
 from strmline.db.engine import session_scope
 from strmline.db.models import Channel, Provider, Stream
 from strmline.demo import FakeProviderServer
 from strmline.formats.m3u import M3UEntry, M3UParser, parse_lines
-from strmline.outputs.hdhr import valid_device_id
-from strmline.pipelines import providers as provider_service
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.sync import sync_provider
+from strmline.services import providers as provider_service
 from tests.dbutil import StatementCounter
 
 BASE = "http://test"
@@ -374,7 +374,7 @@ async def test_hdhomerun_documents(
 
 def test_device_id_checksum() -> None:
     # Known-good ids of real devices pass, a flipped digit does not.
-    from strmline.outputs.hdhr import device_id
+    from strmline.api.outputs.hdhr import device_id
 
     ids = {device_id(f"secret-{i}", i) for i in range(200)}
     assert len(ids) > 190 and all(valid_device_id(i) for i in ids)

@@ -12,9 +12,9 @@ from fastapi import FastAPI
 
 from strmline.db.engine import session_scope
 from strmline.demo import FakeProviderServer
-from strmline.pipelines import providers as provider_service
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.strm import generate_library
+from strmline.services import providers as provider_service
 from tests.api.conftest import ADMIN
 
 

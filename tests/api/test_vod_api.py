@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from strmline.db.engine import session_scope
-from strmline.pipelines import providers as provider_service
+from strmline.services import providers as provider_service
 from tests.dbutil import StatementCounter
 
 

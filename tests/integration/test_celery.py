@@ -146,7 +146,7 @@ async def test_a_sync_runs_end_to_end_on_a_celery_worker(
 
     from strmline.db.engine import session_scope
     from strmline.db.models import Stream
-    from strmline.pipelines import providers as provider_service
+    from strmline.services import providers as provider_service
 
     async with session_scope(runtime.session_factory) as session:
         spec = provider_service.ProviderCreate(

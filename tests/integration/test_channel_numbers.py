@@ -13,9 +13,9 @@ from strmline.db.migrate import upgrade
 from strmline.db.models import Channel, Provider, Stream
 from strmline.demo import Catalog, FakeProviderServer
 from strmline.errors import Conflict
-from strmline.pipelines import curation, numbering
-from strmline.pipelines.playback import format_number, iter_lineup, lineup_state
 from strmline.pipelines.sync import sync_provider
+from strmline.services import curation, numbering
+from strmline.services.tuning import format_number, iter_lineup, lineup_state
 from tests.dbutil import StatementCounter, sqlite_url
 from tests.integration.test_sync import add_m3u, make_ctx
 

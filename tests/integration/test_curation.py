@@ -12,10 +12,10 @@ from strmline.config import Settings
 from strmline.db.engine import session_scope
 from strmline.db.models import Channel, Stream
 from strmline.demo import Catalog, FakeProviderServer
-from strmline.pipelines import curation
-from strmline.pipelines import providers as provider_service
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.sync import sync_provider
+from strmline.services import curation
+from strmline.services import providers as provider_service
 
 
 def make_ctx(factory: async_sessionmaker[AsyncSession], tmp_path: Path) -> PipelineContext:

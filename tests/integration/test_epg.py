@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strmline.config import Settings
 from strmline.db.models import Channel, EpgChannel, EpgProgramme, EpgProgrammeStaging, Provider
 from strmline.formats.xmltv import channel_element, programme_element
-from strmline.pipelines import epg, epg_guide, epg_match, epg_sources
+from strmline.pipelines import epg
 from strmline.pipelines.context import PipelineContext
+from strmline.services import epg_guide, epg_match, epg_sources
 from tests.dbutil import StatementCounter
 
 NOW = datetime(2021, 3, 28, 1, 15, tzinfo=UTC)

@@ -19,7 +19,7 @@ from strmline.jobs import records
 from strmline.jobs.events import LocalEventBus
 from strmline.jobs.runtime import JobRuntime
 from strmline.jobs.schedule import Scheduler, guide_lock_key
-from strmline.pipelines import providers as provider_service
+from strmline.services import providers as provider_service
 
 
 def _runtime(

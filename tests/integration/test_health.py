@@ -23,8 +23,6 @@ from strmline.db.engine import create_engine, make_session_factory, session_scop
 from strmline.db.models import Channel, Provider, Stream
 from strmline.demo import FakeProviderServer
 from strmline.jobs.runtime import JobRuntime
-from strmline.pipelines import providers as provider_service
-from strmline.pipelines.connections import ConnectionTracker
 from strmline.pipelines.context import Cancelled, PipelineContext
 from strmline.pipelines.health import (
     STATUS_UNKNOWN,
@@ -35,6 +33,8 @@ from strmline.pipelines.health import (
     run_health,
 )
 from strmline.pipelines.sync import sync_provider
+from strmline.playback.connections import ConnectionTracker
+from strmline.services import providers as provider_service
 from tests.dbutil import StatementCounter, truncate_all
 
 pytestmark = pytest.mark.timeout(30)

@@ -14,13 +14,13 @@ from fastapi.responses import Response
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from strmline.api.outputs import proxy
 from strmline.config import Settings
 from strmline.db.engine import session_scope
 from strmline.db.models import Channel, Provider, Stream, ViewingSession
 from strmline.demo import FakeProviderServer, serve_async
 from strmline.formats.media import TS_PACKET, find_pat
-from strmline.outputs import proxy
-from strmline.pipelines.connections import ConnectionTracker
+from strmline.playback.connections import ConnectionTracker
 
 pytestmark = pytest.mark.timeout(30)
 

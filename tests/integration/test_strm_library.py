@@ -14,9 +14,9 @@ from strmline.db.engine import session_scope
 from strmline.db.models import Setting
 from strmline.demo import FakeProviderServer
 from strmline.matching.names import normalize
-from strmline.pipelines import users as user_service
 from strmline.pipelines.strm import generate_library
 from strmline.pipelines.vod import sync_vod
+from strmline.services import users as user_service
 from tests.integration.test_sync_jobs import cli
 from tests.integration.test_vod_sync import add_xtream, make_ctx
 

@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from strmline.config import Settings
+from strmline.db import recompute
 from strmline.db.engine import session_scope
 from strmline.db.models import Channel, MergeRule, Provider, Stream
 from strmline.demo import Catalog, FakeProviderServer
-from strmline.pipelines import providers as provider_service
-from strmline.pipelines import recompute
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.sync import sync_provider
+from strmline.services import providers as provider_service
 from tests.dbutil import StatementCounter
 
 

@@ -16,7 +16,7 @@ from strmline.db.engine import session_scope
 from strmline.demo import FakeProviderServer
 from strmline.errors import Conflict
 from strmline.jobs.runtime import JobRuntime
-from strmline.pipelines import providers as provider_service
+from strmline.services import providers as provider_service
 
 
 async def test_one_sync_per_provider_at_a_time(

@@ -12,10 +12,10 @@ from strmline.config import Settings
 from strmline.db.engine import session_scope
 from strmline.db.models import VodEpisode, VodMovie, VodMovieSource, VodSeries, VodSeriesSource
 from strmline.demo import FakeProviderServer
-from strmline.pipelines import providers as provider_service
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.vod import is_vod_entry, sync_vod
 from strmline.providers.base import LiveItem
+from strmline.services import providers as provider_service
 from tests.dbutil import StatementCounter
 
 

@@ -29,7 +29,7 @@ from strmline.db.engine import engine_from_settings, make_session_factory
 from strmline.db.migrate import upgrade
 from strmline.jobs.runtime import JobRuntime
 from strmline.jobs.schedule import Scheduler
-from strmline.pipelines import settings as settings_store
+from strmline.services import settings as settings_store
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from strmline.api.security import decode
 from strmline.config import Settings
 from strmline.db.models import User
 from strmline.jobs.runtime import JobRuntime
-from strmline.pipelines import users as user_service
+from strmline.services import users as user_service
 
 
 def get_settings_dep(request: Request) -> Settings:

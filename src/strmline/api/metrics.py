@@ -38,7 +38,7 @@ from strmline.api.deps import SessionDep, SettingsDep, get_current_user
 from strmline.api.errors import ApiError
 from strmline.db.engine import session_scope
 from strmline.db.models import Job, User
-from strmline.pipelines import users as user_service
+from strmline.services import users as user_service
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
+from strmline.api.outputs import hdhr, m3u, play, vodplay
+from strmline.api.outputs import xmltv as xmltv_output
 from strmline.api.routers import (
     auth,
     channels,
@@ -31,8 +33,6 @@ from strmline.api.routers import (
     users,
     vod,
 )
-from strmline.outputs import hdhr, m3u, play, vodplay
-from strmline.outputs import xmltv as xmltv_output
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from strmline.cli.common import console, open_db, print_json, run
-from strmline.pipelines import channels as channel_service
+from strmline.services import channels as channel_service
 
 
 def channels(

@@ -21,8 +21,8 @@ from strmline.db.engine import session_scope
 from strmline.db.models import Provider, User
 from strmline.demo import FakeProviderServer, ProviderOptions
 from strmline.jobs.runtime import JobRuntime
-from strmline.pipelines import providers as provider_service
-from strmline.pipelines import users as user_service
+from strmline.services import providers as provider_service
+from strmline.services import users as user_service
 
 DEMO_DATA_DIR = Path("./data-demo")
 M3U_NAME = "Demo M3U (acme)"

@@ -12,8 +12,8 @@ from strmline.config import get_settings
 from strmline.db.base import utcnow
 from strmline.errors import ConfigError
 from strmline.jobs.runtime import JobRuntime
-from strmline.pipelines import epg_guide, epg_match
-from strmline.pipelines import epg_sources as source_service
+from strmline.services import epg_guide, epg_match
+from strmline.services import epg_sources as source_service
 
 app = typer.Typer(help="TV guide (XMLTV) sources and imports.", no_args_is_help=True)
 

@@ -10,7 +10,7 @@ from strmline.cli.common import console, open_db, print_json, progress_bar, run
 from strmline.config import get_settings
 from strmline.errors import Conflict, StrmlineError
 from strmline.jobs.runtime import JobRuntime
-from strmline.pipelines import providers as provider_service
+from strmline.services import providers as provider_service
 
 FIELDS = (
     "checked",

@@ -8,7 +8,7 @@ from rich.table import Table
 from strmline.cli.common import console, open_db, print_json, run
 from strmline.db.engine import session_scope
 from strmline.errors import ConfigError
-from strmline.pipelines import providers as provider_service
+from strmline.services import providers as provider_service
 
 app = typer.Typer(
     help="IPTV providers (M3U playlists and Xtream Codes accounts).", no_args_is_help=True

@@ -6,7 +6,7 @@ import typer
 
 from strmline.cli.common import console, open_db, run
 from strmline.db.engine import session_scope
-from strmline.pipelines import users as user_service
+from strmline.services import users as user_service
 
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 

@@ -10,7 +10,7 @@ from strmline.cli.common import console, console_err, open_db, print_json, progr
 from strmline.config import get_settings
 from strmline.errors import ConfigError, Conflict
 from strmline.jobs.runtime import JobRuntime
-from strmline.pipelines import providers as provider_service
+from strmline.services import providers as provider_service
 
 FIELDS = (
     "provider",

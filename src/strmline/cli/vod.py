@@ -9,8 +9,8 @@ import typer
 from strmline.cli.common import console, console_err, open_db, print_json, progress_bar, run
 from strmline.config import get_settings
 from strmline.jobs.runtime import JobRuntime
-from strmline.pipelines import providers as provider_service
-from strmline.pipelines import vod_catalog
+from strmline.services import providers as provider_service
+from strmline.services import vod_catalog
 
 app = typer.Typer(help="Movies and series (VOD).", no_args_is_help=True)
 

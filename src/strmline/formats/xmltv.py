@@ -91,6 +91,8 @@ _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Errors that mean the document ended before its end, whatever recover mode made of it.
 _FATAL_ERRORS = frozenset({"ERR_DOCUMENT_END", "ERR_TAG_NOT_FINISHED", "ERR_DOCUMENT_EMPTY"})
 
+MAX_DURATION = timedelta(hours=24)  # longer is a missing stop followed by a gap, not a show
+
 
 @dataclass(frozen=True, slots=True)
 class XmltvChannel:

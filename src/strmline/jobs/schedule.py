@@ -41,7 +41,7 @@ from strmline.errors import Conflict
 from strmline.jobs import records
 from strmline.jobs.options import job_settings
 from strmline.jobs.runtime import JobRuntime
-from strmline.pipelines import epg_match, epg_sources
+from strmline.services import epg_match, epg_sources
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.base import utcnow
+from strmline.db.bulk import insert_rows
 from strmline.db.models import (
     Channel,
     EpgChannel,
@@ -37,20 +38,18 @@ from strmline.db.models import (
     Provider,
 )
 from strmline.errors import FormatError, NotFound, StrmlineError
-from strmline.formats.xmltv import XmltvChannel, XmltvParser, XmltvProgramme
+from strmline.formats.xmltv import MAX_DURATION, XmltvChannel, XmltvParser, XmltvProgramme
 from strmline.formats.xtream import xmltv_url
 from strmline.matching.names import normalize, parse_name
-from strmline.pipelines import epg_match
-from strmline.pipelines.bulk import insert_rows
 from strmline.pipelines.context import PipelineContext
 from strmline.providers import epg as epg_fetch
 from strmline.providers.http import redact_text, redact_url
+from strmline.services import epg_match
 
 log = logging.getLogger(__name__)
 
 STAGING = cast(Table, EpgProgrammeStaging.__table__)
 CHANNELS = cast(Table, EpgChannel.__table__)
-MAX_DURATION = timedelta(hours=24)  # longer is a missing stop followed by a gap, not a show
 
 
 @dataclass
@@ -546,7 +545,7 @@ async def epg_import_job(
     One failed source fails a single-source job; of several, the job fails only when all did,
     and its message names each failed source and its (redacted) URL.
     """
-    from strmline.pipelines import epg_sources
+    from strmline.services import epg_sources
 
     if source_id is not None:
         result = await import_source(ctx, source_id=source_id, force=force)

@@ -7,7 +7,7 @@ with a short reason. Results are kept per stream; after ``failures_to_deactivate
 row a stream goes inactive and is rechecked with backoff (1 h, 6 h, 24 h …), never forgotten.
 
 Bounded everywhere (DESIGN §5 rule 6): a global semaphore, per-provider workers no more than the
-account allows, and the process's :mod:`connection tracker <strmline.pipelines.connections>` so a
+account allows, and the process's :mod:`connection tracker <strmline.playback.connections>` so a
 check never takes the slot a viewer needs. Streams are read per provider in keyset batches and
 results written back in batches of executemany UPDATEs (rule 4), so the statement count follows
 the batch count, not the stream count; ranks and channel counts are then refreshed set-based.
@@ -38,15 +38,16 @@ from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.config import HealthSettings
+from strmline.db import recompute
 from strmline.db.base import utcnow
 from strmline.db.engine import session_scope
 from strmline.db.models.catalog import Provider, Stream
 from strmline.formats.media import best_variant, media_type, parse_playlist, sniff
 from strmline.matching import quality_from_label
-from strmline.pipelines import recompute
-from strmline.pipelines.connections import ConnectionTracker, limit_from
-from strmline.pipelines.connections import tracker as default_tracker
 from strmline.pipelines.context import Cancelled, PipelineContext
+from strmline.playback.connections import ConnectionTracker, limit_from
+from strmline.playback.connections import tracker as default_tracker
+from strmline.playback.failures import backoff
 from strmline.providers import probe_http
 from strmline.providers.http import DEFAULT_USER_AGENT
 
@@ -392,13 +393,6 @@ class _Run:
     done: int = 0
     ffprobe: str | None = None
     to_probe: list[tuple[_Row, _ProviderInfo]] = field(default_factory=list)
-
-
-def backoff(opts: HealthSettings, failures: int) -> timedelta:
-    """Delay before rechecking an inactive stream with ``failures`` failures in a row."""
-    steps = opts.backoff_hours or [24.0]
-    index = min(max(failures - opts.failures_to_deactivate, 0), len(steps) - 1)
-    return timedelta(hours=steps[index])
 
 
 async def run_health(

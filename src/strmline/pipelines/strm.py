@@ -53,9 +53,9 @@ from strmline.db.models import (
 from strmline.errors import ConfigError
 from strmline.formats import strmnames
 from strmline.formats.names import safe_name, unique_names
-from strmline.pipelines import settings as settings_store
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.files import LibraryWriter
+from strmline.services import settings as settings_store
 
 log = logging.getLogger(__name__)
 

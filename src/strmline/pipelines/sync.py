@@ -24,19 +24,21 @@ import orjson
 from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strmline.db import recompute
 from strmline.db.base import utcnow
+from strmline.db.bulk import batched, insert_records, insert_rows
+from strmline.db.locks import lock_catalog
 from strmline.db.models import Channel, MergeRule, Provider, Stream
 from strmline.errors import NotFound, StrmlineError
 from strmline.formats.vodnames import looks_like_vod
 from strmline.matching.matcher import ChannelIndex
 from strmline.matching.names import ParsedName, Quality, normalize, parse_name
 from strmline.matching.rules import MergeRule as Rule
-from strmline.pipelines import epg_match, numbering, recompute
-from strmline.pipelines.bulk import batched, insert_records, insert_rows
 from strmline.pipelines.context import PipelineContext
-from strmline.pipelines.providers import xtream_client
 from strmline.providers.base import FetchResult, LiveItem
 from strmline.providers.m3u import fetch_m3u
+from strmline.services import epg_match, numbering
+from strmline.services.providers import xtream_client
 
 STREAMS = cast(Table, Stream.__table__)
 CHANNELS = cast(Table, Channel.__table__)
@@ -234,19 +236,6 @@ def _guard(provider: Provider, count: int, shrink_guard: float, force: bool) -> 
             f"sync's {last:,}; keeping the previous channels (use --force to accept)"
         )
     return None
-
-
-async def lock_catalog(session: AsyncSession) -> None:
-    """Serialise the match-and-write phase of concurrent syncs of different providers.
-
-    Two providers offering a new "ESPN" at the same moment must end up with one channel, so the
-    channel index is read under the same lock that the writes hold.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-    else:
-        # Any write takes SQLite's single writer lock for the rest of the transaction.
-        await session.execute(text("UPDATE providers SET id = id WHERE id = -1"))
 
 
 # What the matcher decided for one entry: channel (id, or a pending ref before the bulk insert

@@ -21,6 +21,7 @@ from sqlalchemy import String, Table, bindparam, delete, func, select, text, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.base import utcnow
+from strmline.db.bulk import batched, insert_rows
 from strmline.db.models import (
     Provider,
     VodEpisode,
@@ -32,7 +33,6 @@ from strmline.db.models import (
 )
 from strmline.errors import NotFound, StrmlineError
 from strmline.formats.vodnames import looks_like_vod
-from strmline.pipelines.bulk import batched, insert_rows
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.sync import allocate_ids
 from strmline.pipelines.vod_fetch import EpisodeIn, MovieIn, SeriesIn, VodSource, open_source

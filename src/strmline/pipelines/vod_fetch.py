@@ -36,9 +36,9 @@ from strmline.formats.xtream_vod import (
 )
 from strmline.matching.names import normalize
 from strmline.pipelines.context import PipelineContext
-from strmline.pipelines.providers import xtream_client
 from strmline.providers.m3u import fetch_m3u
 from strmline.providers.xtream import XtreamClient
+from strmline.services.providers import xtream_client
 
 __all__ = ["EpisodeIn", "MovieIn", "SeriesIn", "VodSource", "open_source"]
 

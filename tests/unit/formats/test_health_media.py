@@ -11,8 +11,8 @@ from strmline.formats.media import (
     parse_playlist,
     sniff,
 )
-from strmline.pipelines.connections import ConnectionTracker, limit_from
 from strmline.pipelines.health import parse_ffprobe, probe_values
+from strmline.playback.connections import ConnectionTracker, limit_from
 
 NULL = b"\x47\x1f\xff\x10" + b"\xff" * 184
 PAT = b"\x47\x40\x00\x10" + b"\x00" * 184

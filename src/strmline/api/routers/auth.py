@@ -11,7 +11,7 @@ from strmline.api.security import decode, issue_tokens
 from strmline.db.base import utcnow
 from strmline.db.models import User
 from strmline.errors import Conflict
-from strmline.pipelines import users as user_service
+from strmline.services import users as user_service
 
 router = APIRouter(tags=["auth"])
 

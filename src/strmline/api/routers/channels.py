@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strmline.api.cache import commit_catalog_change
 from strmline.api.deps import AdminUser, CurrentUser, SessionDep
 from strmline.api.pagination import CursorQuery, LimitQuery, Page
-from strmline.pipelines import channels as channel_service
-from strmline.pipelines import curation
+from strmline.services import channels as channel_service
+from strmline.services import curation
 
 router = APIRouter(tags=["channels"])
 

@@ -18,7 +18,7 @@ from strmline.api.cache import Cache
 from strmline.api.deps import CurrentUser, SessionDep
 from strmline.api.routers.jobs import JobRead
 from strmline.db.models import Job
-from strmline.pipelines import dashboard as dashboard_service
+from strmline.services import dashboard as dashboard_service
 
 router = APIRouter(tags=["dashboard"])
 

@@ -13,8 +13,8 @@ from strmline.api.errors import ApiError
 from strmline.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from strmline.db.base import utcnow
 from strmline.db.models import EpgSource
-from strmline.pipelines import epg_guide, epg_match
-from strmline.pipelines import epg_sources as source_service
+from strmline.services import epg_guide, epg_match
+from strmline.services import epg_sources as source_service
 
 router = APIRouter(tags=["epg"])
 

@@ -17,8 +17,8 @@ from strmline.api.pagination import (
     split_page,
 )
 from strmline.api.params import IdPath
-from strmline.pipelines import channels as channel_service
-from strmline.pipelines import favorites as favorite_service
+from strmline.services import channels as channel_service
+from strmline.services import favorites as favorite_service
 
 router = APIRouter(prefix="/api/favorites", tags=["favorites"])
 

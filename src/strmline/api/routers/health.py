@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
+from strmline.api.outputs import proxy
 from strmline.api.responses import OrjsonResponse
 from strmline.db.models import Provider, Stream
 from strmline.errors import NotFound
-from strmline.outputs import proxy
 
 router = APIRouter(tags=["health"])
 

@@ -29,8 +29,8 @@ from strmline.api.pagination import (
 from strmline.api.params import IdPath
 from strmline.db.models import Provider, Stream
 from strmline.errors import Conflict, NotFound
-from strmline.pipelines import provider_check
-from strmline.pipelines import providers as provider_service
+from strmline.services import provider_check
+from strmline.services import providers as provider_service
 
 router = APIRouter(prefix="/api/providers", tags=["providers"])
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 
 from strmline.api.cache import CATALOG_NAMESPACES, Cache
 from strmline.api.deps import AdminUser, SessionDep, SettingsDep
-from strmline.pipelines import settings as settings_service
+from strmline.services import settings as settings_service
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
 

@@ -24,7 +24,7 @@ from strmline.api.pagination import (
 from strmline.api.params import IdPath
 from strmline.db.models import User
 from strmline.errors import Conflict
-from strmline.pipelines import users as user_service
+from strmline.services import users as user_service
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 

@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep, SettingsDep
 from strmline.api.errors import ApiError
+from strmline.api.outputs.common import public_base
 from strmline.api.pagination import DEFAULT_LIMIT, LimitQuery
 from strmline.config import Settings
 from strmline.errors import Conflict
-from strmline.outputs.common import public_base
-from strmline.pipelines import strm, vod_catalog
+from strmline.pipelines import strm
+from strmline.services import vod_catalog
 
 router = APIRouter(tags=["vod"])
 

@@ -22,12 +22,13 @@ from fastapi.responses import RedirectResponse, Response
 from strmline.api.cache import Cache
 from strmline.api.deps import SessionDep, TokenUser
 from strmline.api.errors import ApiError
+from strmline.api.outputs import proxy
+from strmline.api.outputs.common import NO_STORE
 from strmline.api.params import IdPath
 from strmline.config import Settings
-from strmline.outputs import proxy
-from strmline.outputs.common import NO_STORE
-from strmline.pipelines import health, playback
+from strmline.pipelines import health
 from strmline.providers.http import DEFAULT_USER_AGENT
+from strmline.services import tuning
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
 
 
-def _unavailable(exc: playback.NoPlayableStream) -> ApiError:
+def _unavailable(exc: tuning.NoPlayableStream) -> ApiError:
     return ApiError(503, exc.code, exc.message)
 
 
@@ -56,13 +57,13 @@ class _CheckFailed(Exception):
         self.reason = reason
 
 
-def check_key(candidate: playback.PlayCandidate) -> str:
+def check_key(candidate: tuning.PlayCandidate) -> str:
     # The URL is part of the key: a sync that changes it (a rotated token) must not inherit a
     # pass earned by the old URL.
     return f"{candidate.id}:{zlib.crc32(candidate.url.encode()):08x}"
 
 
-async def _check(cache: Cache, settings: Settings, candidate: playback.PlayCandidate) -> str | None:
+async def _check(cache: Cache, settings: Settings, candidate: tuning.PlayCandidate) -> str | None:
     """None when the stream passed (now, or recently enough to be cached), else why not."""
     opts = settings.playback
 
@@ -97,15 +98,15 @@ async def _redirect_with_failover(
 ) -> Response:
     opts = settings.playback
     if opts.check_seconds <= 0:
-        stream = await playback.best_stream(session, channel_id)
+        stream = await tuning.best_stream(session, channel_id)
         return _redirect(stream.url)
-    candidates = await playback.play_candidates(session, channel_id)
+    candidates = await tuning.play_candidates(session, channel_id)
     # End the read transaction before waiting on providers: a request must not hold a pooled
     # connection (or SQLite's read snapshot) through seconds of network checks.
     await session.commit()
     cache: Cache = request.app.state.cache
     failures: list[tuple[int, str]] = []
-    chosen: playback.PlayCandidate | None = None
+    chosen: tuning.PlayCandidate | None = None
     for candidate in candidates[: opts.check_streams]:
         try:
             reason = await _check(cache, settings, candidate)
@@ -157,7 +158,7 @@ async def play_channel(
         )
     try:
         return await _redirect_with_failover(request, session, channel_id, settings)
-    except playback.NoPlayableStream as exc:
+    except tuning.NoPlayableStream as exc:
         raise _unavailable(exc) from exc
 
 
@@ -170,7 +171,7 @@ async def play_channel(
 )
 async def play_stream(stream_id: IdPath, user: TokenUser, session: SessionDep) -> RedirectResponse:
     try:
-        stream = await playback.get_stream(session, stream_id)
-    except playback.NoPlayableStream as exc:
+        stream = await tuning.get_stream(session, stream_id)
+    except tuning.NoPlayableStream as exc:
         raise _unavailable(exc) from exc
     return _redirect(stream.url)

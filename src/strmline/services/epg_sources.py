@@ -24,9 +24,9 @@ from strmline.db.base import utcnow
 from strmline.db.models import Channel, EpgChannel, EpgSource, Provider
 from strmline.errors import ConfigError, NotFound
 from strmline.formats.xtream import xmltv_url
-from strmline.pipelines import epg_match
 from strmline.providers import epg as epg_fetch
 from strmline.providers.http import redact_url
+from strmline.services import epg_match
 
 KINDS = ("url", "file", "xtream", "m3u_header")
 _EDITABLE = frozenset(

@@ -19,8 +19,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.api.deps import SessionDep, SettingsDep, TokenUser
-from strmline.formats.m3u import M3UEntry, M3UHeader, write_m3u
-from strmline.outputs.common import (
+from strmline.api.outputs.common import (
     PlayUrls,
     accepts_gzip,
     etag_matches,
@@ -29,9 +28,10 @@ from strmline.outputs.common import (
     public_base,
     token_query,
 )
-from strmline.outputs.ids import guide_id
-from strmline.pipelines import playback
-from strmline.pipelines.playback import LineupChannel, LineupStream
+from strmline.api.outputs.ids import guide_id
+from strmline.formats.m3u import M3UEntry, M3UHeader, write_m3u
+from strmline.services import tuning
+from strmline.services.tuning import LineupChannel, LineupStream
 
 router = APIRouter(tags=["outputs"])
 
@@ -98,7 +98,7 @@ async def _body(
     urls = PlayUrls.of(base, token)
     # The request's own session is closed once the handler returns; the body reads in its own.
     async with factory() as session:
-        pages = playback.iter_lineup(
+        pages = tuning.iter_lineup(
             session,
             first_free_number=first_free_number,
             category=category,
@@ -106,7 +106,7 @@ async def _body(
         )
         async for page in pages:
             if every_stream:
-                streams = await playback.streams_for(session, [c.id for c in page])
+                streams = await tuning.streams_for(session, [c.id for c in page])
                 entries = [stream_entry(c, s, urls) for c in page for s in streams.get(c.id, ())]
             else:
                 entries = [channel_entry(c, urls) for c in page]
@@ -137,7 +137,7 @@ async def m3u(
     ] = "best",
 ) -> Response:
     every_stream = quality == "all"
-    state = await playback.lineup_state(session, with_streams=every_stream)
+    state = await tuning.lineup_state(session, with_streams=every_stream)
     base = public_base(request, settings)
     gzip = accepts_gzip(request)
     # One ETag per representation: the gzipped body is other bytes than the plain one.

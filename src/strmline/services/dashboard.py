@@ -8,8 +8,8 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.models import Channel, Stream, VodEpisode, VodMovie, VodSeries
-from strmline.pipelines import channels as channel_service
-from strmline.pipelines import providers as provider_service
+from strmline.services import channels as channel_service
+from strmline.services import providers as provider_service
 
 HEALTH_STATES = ("ok", "slow", "failed", "unknown")
 

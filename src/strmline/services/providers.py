@@ -135,7 +135,7 @@ async def list_all(*, session: AsyncSession) -> list[tuple[Provider, int]]:
 
 
 async def delete(*, session: AsyncSession, provider: Provider) -> None:
-    from strmline.pipelines import recompute
+    from strmline.db import recompute
 
     channel_ids = (
         (

@@ -5,7 +5,7 @@ and "which stream" mean the same thing everywhere. ``/play`` in redirect mode tr
 :func:`play_candidates` in order (checking each); proxy mode has its own candidate list.
 
 Lineup order: by the number stored on each channel (assigned once by the sync, see
-:mod:`strmline.pipelines.numbering`, so it never moves when other channels come or go). A
+:mod:`strmline.services.numbering`, so it never moves when other channels come or go). A
 channel still without one (only rows written outside the sync and curation) is shown after the
 highest number, by name, as a fallback.
 

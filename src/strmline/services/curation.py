@@ -19,13 +19,14 @@ import orjson
 from sqlalchemy import Select, Table, bindparam, delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strmline.db import recompute
 from strmline.db.base import utcnow
+from strmline.db.locks import lock_catalog
 from strmline.db.models import Channel, Favorite, Provider, Stream, ViewingSession
 from strmline.errors import Conflict, FormatError, NotFound
 from strmline.matching.names import normalize, parse_name
-from strmline.pipelines import numbering, recompute
-from strmline.pipelines.channels import channel_view, search_clause, stream_view
-from strmline.pipelines.sync import lock_catalog
+from strmline.services import numbering
+from strmline.services.channels import channel_view, search_clause, stream_view
 
 Sort = Literal["name", "number", "stream_count"]
 Order = Literal["asc", "desc"]

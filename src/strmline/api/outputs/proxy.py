@@ -10,7 +10,7 @@ the next PAT so its decoder can lock on. When the last client leaves, the upstre
 for a short grace period (a player that reconnects, a channel flip back) and then closes.
 
 The hubs live in the process (``app.state``): with several API processes each proxies its own
-clients, and the connection tracker counts per process (see :mod:`strmline.pipelines.connections`).
+clients, and the connection tracker counts per process (see :mod:`strmline.playback.connections`).
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.api.errors import error_response
 from strmline.config import PlaybackSettings, Settings
+from strmline.db import recompute
 from strmline.db.base import utcnow
 from strmline.db.engine import session_scope
 from strmline.db.models import Channel, Provider, Stream, User, ViewingSession
 from strmline.formats.media import TsAligner, find_pat, media_type, sniff
-from strmline.pipelines import recompute
-from strmline.pipelines.connections import ConnectionTracker, Lease, limit_from
-from strmline.pipelines.connections import tracker as default_tracker
-from strmline.pipelines.health import backoff
+from strmline.playback.connections import ConnectionTracker, Lease, limit_from
+from strmline.playback.connections import tracker as default_tracker
+from strmline.playback.failures import backoff
 from strmline.providers.http import DEFAULT_USER_AGENT, describe_error
 
 log = logging.getLogger(__name__)

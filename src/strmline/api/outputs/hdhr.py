@@ -21,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.api.deps import SessionDep, SettingsDep
 from strmline.api.errors import ApiError
+from strmline.api.outputs.common import HD_QUALITIES, PlayUrls, public_base
+from strmline.api.outputs.m3u import head_response
 from strmline.config import Settings
 from strmline.db.models import User
-from strmline.outputs.common import HD_QUALITIES, PlayUrls, public_base
-from strmline.outputs.m3u import head_response
-from strmline.pipelines import playback
-from strmline.pipelines import users as user_service
+from strmline.services import tuning
+from strmline.services import users as user_service
 
 router = APIRouter(tags=["hdhomerun"])
 
@@ -106,7 +106,7 @@ async def discover(
         "DeviceAuth": device_auth(secret, user.id),
         "BaseURL": base,
         "LineupURL": f"{base}/lineup.json",
-        "TunerCount": await playback.tuner_count(session, settings.outputs.tuner_count),
+        "TunerCount": await tuning.tuner_count(session, settings.outputs.tuner_count),
     }
 
 
@@ -122,7 +122,7 @@ async def _lineup_body(
     first = True
     urls = PlayUrls.of(base, token)
     async with factory() as session:
-        async for page in playback.iter_lineup(
+        async for page in tuning.iter_lineup(
             session, first_free_number=first_free_number, page_size=page_size
         ):
             items = b",".join(
@@ -153,7 +153,7 @@ async def lineup(
     headers = {"Cache-Control": "private, no-cache"}
     if request.method == "HEAD":
         return head_response(headers, "application/json")
-    state = await playback.lineup_state(session)
+    state = await tuning.lineup_state(session)
     return StreamingResponse(
         _lineup_body(
             request.app.state.session_factory,

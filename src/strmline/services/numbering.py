@@ -17,7 +17,7 @@ own ``number`` and where it came from (``number_source``):
 
 A number held by one channel is never taken from it for another: a wanted number that is taken
 is simply not granted. Numbers are unique among channels; writers hold the catalogue lock
-(:func:`strmline.pipelines.sync.lock_catalog`) while they decide.
+(:func:`strmline.db.locks.lock_catalog`) while they decide.
 
 The plan is made in memory from one read of every channel's number, and written with the
 channel insert (new channels) plus one executemany (existing channels).
@@ -34,8 +34,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strmline.db.bulk import batched
 from strmline.db.models import Channel
-from strmline.pipelines.bulk import batched
 
 CHANNELS = cast(Table, Channel.__table__)
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from strmline.db.models import Channel, EpgProgramme
-from strmline.pipelines import epg_match
-from strmline.pipelines.epg import MAX_DURATION
+from strmline.formats.xmltv import MAX_DURATION
+from strmline.services import epg_match
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,11 @@ from sqlalchemy import select
 from strmline.api.cache import Cache
 from strmline.api.deps import RuntimeDep, SessionDep, SettingsDep, TokenUser
 from strmline.api.errors import ApiError
+from strmline.api.outputs.common import NO_STORE
+from strmline.api.outputs.play import CHECK_NAMESPACE
 from strmline.api.params import IdPath
 from strmline.config import Settings
 from strmline.db.models import Provider, VodEpisodeSource, VodMovieSource
-from strmline.outputs.common import NO_STORE
-from strmline.outputs.play import CHECK_NAMESPACE
 from strmline.providers.http import describe_error
 
 router = APIRouter(tags=["outputs"])

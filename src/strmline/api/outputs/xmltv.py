@@ -19,13 +19,13 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.api.deps import SessionDep, SettingsDep, TokenUser
+from strmline.api.outputs.common import etag_matches, make_etag
+from strmline.api.outputs.ids import guide_id
+from strmline.api.outputs.m3u import head_response
 from strmline.db.base import utcnow
 from strmline.db.models import Channel, EpgProgramme, EpgSource
 from strmline.formats.xmltv import channel_element, programme_element
-from strmline.outputs.common import etag_matches, make_etag
-from strmline.outputs.ids import guide_id
-from strmline.outputs.m3u import head_response
-from strmline.pipelines import playback
+from strmline.services import tuning
 
 router = APIRouter(tags=["outputs"])
 
@@ -59,7 +59,7 @@ async def render_guide(
     # guide channel → the output ids showing it (two lineup channels may share one guide).
     shown: dict[int, list[str]] = defaultdict(list)
     seen: set[str] = set()
-    async for page in playback.iter_lineup(
+    async for page in tuning.iter_lineup(
         session, first_free_number=first_free_number, page_size=page_size
     ):
         # Only channels with programmes in the window: a <channel> without any is an error
@@ -154,7 +154,7 @@ async def _body(
             yield chunk
 
 
-async def _version(session: AsyncSession, state: playback.LineupState) -> str:
+async def _version(session: AsyncSession, state: tuning.LineupState) -> str:
     guide = (
         await session.execute(
             select(
@@ -191,7 +191,7 @@ async def xmltv(
     days = days or settings.epg.output_days
     # The window moves with the clock; an hour's granularity keeps ETags useful.
     start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
-    state = await playback.lineup_state(session)
+    state = await tuning.lineup_state(session)
     etag = make_etag(
         "xmltv", await _version(session, state), days, start.isoformat(), user.api_token
     )
