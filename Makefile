@@ -1,4 +1,4 @@
-# strmline: `make run` starts it, `make test` runs the whole suite.
+# strmline: `make run` starts it, `make test` runs every gate and the whole suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -37,16 +37,18 @@ run: $(VENV)/.installed $(WEB_STAMP)
 	$(BIN)/strmline db upgrade
 	$(BIN)/strmline serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev-installed $(WEB_STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+# Fails fast: the static gates (lint), the UI build (tsc -b + vite), the UI unit tests, then pytest.
+test: lint $(WEB_STAMP)
+	cd frontend && npm test
 	$(BIN)/pytest
 
-lint: $(VENV)/.dev-installed
+# Python lint, format, import contracts and strict types, then ESLint on the UI.
+lint: $(VENV)/.dev-installed frontend/node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	cd frontend && npm run lint
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .

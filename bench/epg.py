@@ -136,11 +136,13 @@ async def run(url: str, xml: Path, programmes: int, start: datetime, label: str)
             runs.append((time.perf_counter() - t0) * 1000)
         emit(bench="epg_now_next", db=label, channels=len(rows), ms=round(min(runs), 2))
     from strmline.api.outputs.xmltv import render_guide
+    from strmline.services.guide_export import GuideExport
 
     async with factory() as session:
         t0 = time.perf_counter()
         size = 0
-        async for chunk in render_guide(session, start=start, days=7, page_size=2000):
+        guide = GuideExport(session, start=start, days=7, first_free_number=1, page_size=2000)
+        async for chunk in render_guide(guide):
             size += len(chunk)
         emit(bench="epg_output", db=label, seconds=round(time.perf_counter() - t0, 2), bytes=size)
     await engine.dispose()

@@ -226,6 +226,7 @@ async def bench_proxy(clients: int, seconds: float) -> dict[str, object]:
     from strmline.db.migrate import upgrade
     from strmline.db.models import Channel, Provider, Stream
     from strmline.demo import serve_async
+    from strmline.playback.registry import ProxyRegistry
     from tests.dbutil import sqlite_url
 
     bitrate = 1_000_000  # 8 Mbit/s, a typical HD channel
@@ -254,7 +255,7 @@ async def bench_proxy(clients: int, seconds: float) -> dict[str, object]:
                 )
             settings = Settings(data_dir=Path(data), playback={"client_buffer_chunks": 1024})
             app = FastAPI()
-            registry = proxy.ProxyRegistry(settings, factory)
+            registry = ProxyRegistry(settings, factory)
             app.state.proxy_registry = registry
 
             @app.get("/p/{channel_id}")

@@ -20,5 +20,12 @@ export default defineConfig({
       ['/api', '/output', '/play', '/hdhr'].map((p) => [p, 'http://127.0.0.1:8000']),
     ),
   },
-  test: { environment: 'node', include: ['src/**/*.test.ts'] },
+  test: {
+    // jsdom for components and localStorage; fetch is stubbed per test, so no request leaves the process.
+    environment: 'jsdom',
+    include: ['src/**/*.test.{ts,tsx}'],
+    setupFiles: ['./src/testing/setup-tests.ts'],
+    restoreMocks: true,
+    unstubGlobals: true,
+  },
 });

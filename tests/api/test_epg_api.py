@@ -21,6 +21,7 @@ from strmline.db.models import Channel, EpgChannel
 from strmline.formats.xmltv import channel_element, programme_element
 from strmline.pipelines import epg
 from strmline.pipelines.context import PipelineContext
+from tests.helpers import wait_for_job_api
 
 
 def _guide(path: Path) -> None:
@@ -149,11 +150,7 @@ async def test_refresh_and_permissions(
     r = await client.post(f"/api/epg/sources/{sid}/refresh", headers=admin)
     assert r.status_code == 202 and isinstance(r.json()["job_id"], int)
     # Let the import finish: one still writing when the app stops can hold SQLite's lock.
-    async with asyncio.timeout(60):
-        while (job := (await client.get(f"/api/jobs/{r.json()['job_id']}", headers=admin)).json())[
-            "state"
-        ] in ("queued", "running"):
-            await asyncio.sleep(0.05)
+    job = await wait_for_job_api(client, admin, r.json()["job_id"], seconds=60)
     assert job["state"] == "succeeded", job
     r = await client.delete(f"/api/epg/sources/{sid}", headers=admin)
     assert r.status_code == 204
@@ -202,3 +199,20 @@ async def test_source_changes_rematch_channels_and_new_sources_are_queued(
     r = await client.delete(f"/api/epg/sources/{sources[1]}", headers=admin)
     assert r.status_code == 204
     assert await guide_source() == sources[0]  # at once, not at the next import
+
+
+async def test_now_shapes_and_invalid_cursors(
+    client: httpx.AsyncClient, admin: dict[str, str], app: FastAPI
+) -> None:
+    # Asking for no channel answers with no "at": nothing was looked up at any time.
+    r = await client.get("/api/epg/now?channels=", headers=admin)
+    assert r.status_code == 200 and r.json() == {"items": []}
+    ids = await _channels(app)
+    r = await client.get(f"/api/epg/now?channels={ids[0]}&at=2030-01-01T12:00:00Z", headers=admin)
+    assert r.json() == {
+        "at": "2030-01-01T12:00:00Z",
+        "items": [{"channel_id": ids[0], "channel": "Test Channel 0", "now": None, "next": None}],
+    }
+    for url in ("/api/epg/guide?cursor=abc", "/api/epg/unmatched?cursor=WzEsMl0"):
+        r = await client.get(url, headers=admin)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_cursor", url

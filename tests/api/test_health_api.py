@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import insert
 
 from strmline.db.engine import session_scope
 from strmline.db.models import Channel, Provider, Stream
+from tests.helpers import wait_for_job_api
 
 
 async def _seed(app: FastAPI) -> int:
@@ -72,12 +71,7 @@ async def test_health_summary_and_check(
     r = await client.post("/api/health/check", json={"provider_id": pid}, headers=admin)
     assert r.status_code == 202, r.text
     job_id = r.json()["job_id"]
-    async with asyncio.timeout(15):
-        while True:
-            job = (await client.get(f"/api/jobs/{job_id}", headers=admin)).json()
-            if job["state"] not in ("queued", "running"):
-                break
-            await asyncio.sleep(0.1)
+    job = await wait_for_job_api(client, admin, job_id, seconds=15, interval=0.1)
     assert job["state"] == "succeeded", job
     assert job["result"]["checked"] == 4 and job["result"]["failed"] == 4
     after = (await client.get("/api/health/summary", headers=viewer)).json()

@@ -13,7 +13,8 @@ from strmline.api.routers import events as events_router
 from strmline.demo import FakeProviderServer
 from strmline.demo.server import serve_async
 from tests.api.admin_fixtures import assert_error, seed_jobs, statements
-from tests.api.test_providers_api import m3u_body, wait_job
+from tests.api.test_providers_api import m3u_body
+from tests.helpers import wait_for_job_api
 
 
 async def test_auth(
@@ -81,12 +82,10 @@ async def test_list_statements_do_not_grow(
 
 async def test_cancel(client: httpx.AsyncClient, admin: dict[str, str], app: FastAPI) -> None:
     job = await app.state.runtime.submit("noop", {"seconds": 5, "steps": 50}, trigger="api")
-    async with asyncio.timeout(10):
-        while (await client.get(f"/api/jobs/{job.id}", headers=admin)).json()["state"] != "running":
-            await asyncio.sleep(0.05)
+    await wait_for_job_api(client, admin, job.id, states={"running"}, seconds=10)
     r = await client.post(f"/api/jobs/{job.id}/cancel", headers=admin)
     assert r.status_code == 200 and r.json()["id"] == job.id
-    done = await wait_job(client, admin, job.id)
+    done = await wait_for_job_api(client, admin, job.id)
     assert done["state"] == "cancelled"
     # Cancelling again is harmless; cancelling a job that already ended otherwise is a conflict.
     again = await client.post(f"/api/jobs/{job.id}/cancel", headers=admin)

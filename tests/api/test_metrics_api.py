@@ -7,6 +7,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests.api.admin_fixtures import assert_error, seed_jobs
+from tests.helpers import wait_for_job
 
 
 def sample(text: str, name: str, **labels: str) -> float | None:
@@ -41,9 +42,7 @@ async def test_what_is_measured(
     await client.get("/api/providers/424242", headers=admin)
     await seed_jobs(app, 3, state="queued")
     job = await app.state.runtime.submit("noop", {"resource": "m"}, trigger="api")
-    async with asyncio.timeout(10):
-        while (await app.state.runtime.get(job.id)).state != "succeeded":
-            await asyncio.sleep(0.02)
+    await wait_for_job(app.state.runtime, job.id, states={"succeeded"}, seconds=10, interval=0.02)
     # The job-event watcher records the duration when it sees job.finished.
     text = ""
     async with asyncio.timeout(10):

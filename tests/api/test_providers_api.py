@@ -10,6 +10,7 @@ from strmline.db.engine import session_scope
 from strmline.db.models import Provider
 from strmline.demo import FakeProviderServer
 from tests.api.admin_fixtures import assert_error, seed_catalog, statements
+from tests.helpers import wait_for_job_api
 
 PASSWORD = "hunter2"
 
@@ -27,15 +28,6 @@ def xtream_body(fake: FakeProviderServer, **extra: Any) -> dict[str, Any]:
 
 def m3u_body(fake: FakeProviderServer, **extra: Any) -> dict[str, Any]:
     return {"name": "Acme", "kind": "m3u", "url": fake.playlist_url("acme"), **extra}
-
-
-async def wait_job(client: httpx.AsyncClient, headers: dict[str, str], job_id: int) -> Any:
-    async with asyncio.timeout(30):
-        while True:
-            job = (await client.get(f"/api/jobs/{job_id}", headers=headers)).json()
-            if job["state"] not in ("queued", "running"):
-                return job
-            await asyncio.sleep(0.05)
 
 
 async def test_auth_required(
@@ -201,7 +193,7 @@ async def test_sync_starts_a_job_once(
     assert assert_error(again, 409, "conflict")["details"] == {"job_id": job_id}
 
     fake_provider.faults.clear()
-    job = await wait_job(client, admin, job_id)
+    job = await wait_for_job_api(client, admin, job_id)
     assert job["state"] == "succeeded", job
     assert job["args"] == {"provider_id": provider["id"], "force": False}
     # The finished job invalidated the cached list: the sync's outcome shows at once.

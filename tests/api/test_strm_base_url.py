@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.strm import generate_library
 from strmline.services import providers as provider_service
 from tests.api.conftest import ADMIN
+from tests.helpers import wait_for_job_api
 
 
 async def _client(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
@@ -53,15 +53,6 @@ async def _provider(app: FastAPI, fake_provider) -> None:  # type: ignore[no-unt
         await provider_service.create(session=s, spec=spec)
 
 
-async def _wait(client: httpx.AsyncClient, headers: dict[str, str], job_id: int) -> dict:  # type: ignore[type-arg]
-    for _ in range(300):
-        job = (await client.get(f"/api/jobs/{job_id}", headers=headers)).json()
-        if job["state"] not in ("queued", "running"):
-            return job  # type: ignore[no-any-return]
-        await asyncio.sleep(0.05)
-    raise AssertionError("job did not finish")
-
-
 def _urls(root: Path) -> list[str]:
     files = sorted(root.rglob("*.strm"))
     assert files, f"no .strm files under {root}"
@@ -79,7 +70,7 @@ async def test_library_points_at_the_requests_address(
     r = await lan.post("/api/vod/sync", json={}, headers=admin)
     assert r.status_code == 202, r.text
     assert r.json()["base_url"] == "http://testserver:8124" and r.json()["warning"] is None
-    job = await _wait(lan, admin, r.json()["job_id"])
+    job = await wait_for_job_api(lan, admin, r.json()["job_id"])
     assert job["state"] == "succeeded", job
     urls = _urls(settings.strm_dir)
     assert all(u.startswith("http://testserver:8124/play/") for u in urls), urls[:3]
@@ -87,7 +78,7 @@ async def test_library_points_at_the_requests_address(
     r = await lan.post("/api/strm/generate", json={}, headers=admin)
     assert r.status_code == 202, r.text
     assert r.json()["base_url"] == "http://testserver:8124" and r.json()["warning"] is None
-    done = await _wait(lan, admin, r.json()["job_id"])
+    done = await wait_for_job_api(lan, admin, r.json()["job_id"])
     assert done["state"] == "succeeded", done
     assert done["result"]["base_url"] == "http://testserver:8124"
     assert done["result"]["warning"] is None and done["result"]["written"] == 0
@@ -106,12 +97,12 @@ async def test_loopback_address_is_warned_about(
     admin = await _admin(local)
     app.state.settings.vod.strm_after_sync = False
     await _provider(app, fake_provider)
-    assert (await _wait(local, admin, (await local.post("/api/vod/sync", json={}, headers=admin)).json()["job_id"]))["state"] == "succeeded"  # fmt: skip
+    assert (await wait_for_job_api(local, admin, (await local.post("/api/vod/sync", json={}, headers=admin)).json()["job_id"]))["state"] == "succeeded"  # fmt: skip
     r = await local.post("/api/strm/generate", json={}, headers=admin)
     assert r.status_code == 202, r.text
     warning = r.json()["warning"]
     assert warning and "127.0.0.1" in warning and "Settings" in warning
-    done = await _wait(local, admin, r.json()["job_id"])
+    done = await wait_for_job_api(local, admin, r.json()["job_id"])
     assert done["result"]["warning"] == warning
     assert warning in done["message"]
     assert all(u.startswith("http://127.0.0.1:8124/") for u in _urls(app.state.settings.strm_dir))

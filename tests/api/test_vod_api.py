@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import httpx
 from fastapi import FastAPI
 
 from strmline.db.engine import session_scope
 from strmline.services import providers as provider_service
 from tests.dbutil import StatementCounter
+from tests.helpers import wait_for_job_api
 
 
 async def _provider(app: FastAPI, fake_provider, user: str = "acme", priority: int = 0) -> int:  # type: ignore[no-untyped-def]
@@ -25,15 +23,6 @@ async def _provider(app: FastAPI, fake_provider, user: str = "acme", priority: i
         return (await provider_service.create(session=s, spec=spec)).id
 
 
-async def _wait(client: httpx.AsyncClient, admin: dict[str, str], job_id: int) -> dict:  # type: ignore[type-arg]
-    for _ in range(300):
-        r = await client.get(f"/api/jobs/{job_id}", headers=admin)
-        if r.json()["state"] not in ("queued", "running"):
-            return r.json()  # type: ignore[no-any-return]
-        await asyncio.sleep(0.05)
-    raise AssertionError("job did not finish")
-
-
 async def test_sync_browse_and_play(
     client, admin, viewer, api_token, app, fake_provider, engine
 ) -> None:  # type: ignore[no-untyped-def]
@@ -43,7 +32,7 @@ async def test_sync_browse_and_play(
     assert (await client.post("/api/vod/sync", json={}, headers=viewer)).status_code == 403
     r = await client.post("/api/vod/sync", json={}, headers=admin)
     assert r.status_code == 202, r.text
-    job = await _wait(client, admin, r.json()["job_id"])
+    job = await wait_for_job_api(client, admin, r.json()["job_id"])
     assert job["state"] == "succeeded", job
 
     acme = fake_provider.account("acme").catalog
@@ -99,12 +88,12 @@ async def test_generate_job(client, admin, app, fake_provider, tmp_path) -> None
     app.state.settings.vod.strm_after_sync = True
     await _provider(app, fake_provider, "acme")
     r = await client.post("/api/vod/sync", json={}, headers=admin)
-    job = await _wait(client, admin, r.json()["job_id"])
+    job = await wait_for_job_api(client, admin, r.json()["job_id"])
     assert job["state"] == "succeeded", job
     assert job["result"]["strm_job_id"]
     library = app.state.settings.strm_dir
     assert len(list(library.rglob("*.strm"))) > 0
     r = await client.post("/api/strm/generate", json={}, headers=admin)
     assert r.status_code == 202
-    done = await _wait(client, admin, r.json()["job_id"])
+    done = await wait_for_job_api(client, admin, r.json()["job_id"])
     assert done["state"] == "succeeded" and done["result"]["written"] == 0

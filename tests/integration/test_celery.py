@@ -18,8 +18,8 @@ import redis
 from strmline.config import Settings
 from strmline.db.engine import create_engine
 from strmline.db.migrate import upgrade
-from strmline.db.models import Job
 from strmline.jobs.runtime import JobRuntime
+from tests.helpers import wait_for_job
 
 REDIS_ENV = "STRMLINE_TEST_REDIS_URL"
 REDIS_URL = os.environ.get(REDIS_ENV)
@@ -98,22 +98,16 @@ async def runtime(tmp_path: Path, db_url: str, prefix: str) -> AsyncIterator[Job
         await rt.close()
 
 
-async def _until(rt: JobRuntime, job_id: int, states: tuple[str, ...]) -> Job:
-    async with asyncio.timeout(60):
-        while True:
-            job = await rt.get(job_id)
-            if job.state in states:
-                return job
-            await asyncio.sleep(0.05)
-
-
 async def test_worker_runs_every_job_on_one_event_loop_in_one_process(
     worker: subprocess.Popen[bytes], runtime: JobRuntime
 ) -> None:
     async with runtime.bus.subscribe() as events:
         first = await runtime.submit("noop", {"steps": 2}, trigger="api")
         second = await runtime.submit("noop", {"steps": 2}, trigger="api")
-        done = [await _until(runtime, job.id, ("succeeded", "failed")) for job in (first, second)]
+        done = [
+            await wait_for_job(runtime, job.id, states=("succeeded", "failed"), seconds=60)
+            for job in (first, second)
+        ]
         finished: dict[int, dict[str, Any]] = {}
         async with asyncio.timeout(10):
             while len(finished) < 2:
@@ -133,9 +127,11 @@ async def test_a_running_job_on_a_worker_is_cancelled_through_redis(
     worker: subprocess.Popen[bytes], runtime: JobRuntime
 ) -> None:
     job = await runtime.submit("noop", {"seconds": 20, "steps": 200}, trigger="api")
-    await _until(runtime, job.id, ("running",))
+    await wait_for_job(runtime, job.id, states=("running",), seconds=60)
     await runtime.cancel(job.id)
-    done = await _until(runtime, job.id, ("cancelled", "succeeded", "failed"))
+    done = await wait_for_job(
+        runtime, job.id, states=("cancelled", "succeeded", "failed"), seconds=60
+    )
     assert (done.state, done.error) == ("cancelled", "cancelled on request")
 
 
@@ -154,7 +150,7 @@ async def test_a_sync_runs_end_to_end_on_a_celery_worker(
         )
         provider = await provider_service.create(session=session, spec=spec)
     job = await runtime.submit("sync", {"provider_id": provider.id}, trigger="api")
-    done = await _until(runtime, job.id, ("succeeded", "failed"))
+    done = await wait_for_job(runtime, job.id, states=("succeeded", "failed"), seconds=60)
     assert done.state == "succeeded", done.error
     assert done.result and done.result["status"] == "ok"
     assert done.worker and done.worker.endswith(f":{worker.pid}")

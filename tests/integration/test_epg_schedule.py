@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from strmline.config import Settings
 from strmline.db.engine import create_engine, make_session_factory, session_scope
-from strmline.db.models import Channel, EpgSource, Job, Provider, Setting
+from strmline.db.models import Channel, EpgSource, Provider, Setting
 from strmline.demo import FakeProviderServer
 from strmline.jobs import records
 from strmline.jobs.events import LocalEventBus
 from strmline.jobs.runtime import JobRuntime
 from strmline.jobs.schedule import Scheduler, guide_lock_key
 from strmline.services import providers as provider_service
+from tests.helpers import wait_for_job
 
 
 def _runtime(
@@ -55,13 +56,6 @@ async def _locks(factory: async_sessionmaker[AsyncSession]) -> list[str]:
     async with factory() as session:
         keys = await session.scalars(select(Setting.key).where(Setting.key.like("lock:%epg:%")))
         return list(keys)
-
-
-async def _until_done(rt: JobRuntime, job_id: int) -> Job:
-    async with asyncio.timeout(60):
-        while (job := await rt.get(job_id)).state in ("queued", "running"):
-            await asyncio.sleep(0.05)
-    return job
 
 
 async def test_due_guides_are_imported_once_per_cluster(
@@ -150,7 +144,7 @@ async def test_a_sync_that_finds_a_guide_gets_it_imported_and_matched(
         assert sync.state == "succeeded", sync.error
         jobs = [j for j in await scheduler.tick() if j.kind == "epg_import"]
         assert len(jobs) == 1
-        job = await _until_done(rt, jobs[0].id)
+        job = await wait_for_job(rt, jobs[0].id, seconds=60)
         assert job.state == "succeeded", job.error
         async with session_factory() as s:
             source = (await s.scalars(select(EpgSource))).one()
@@ -168,7 +162,7 @@ async def test_a_sync_that_finds_a_guide_gets_it_imported_and_matched(
             )
         jobs = [j for j in await scheduler.tick() if j.kind == "epg_import"]
         assert [j.args["source_ids"] for j in jobs] == [[source.id]]
-        assert (await _until_done(rt, jobs[0].id)).state == "succeeded"
+        assert (await wait_for_job(rt, jobs[0].id, seconds=60)).state == "succeeded"
     finally:
         await rt.close()
     assert guide_lock_key(1, datetime(2026, 12, 2, 4, 0, 5, tzinfo=UTC)) == (

@@ -21,6 +21,7 @@ from strmline.jobs.runtime import JobRuntime
 from strmline.jobs.schedule import Scheduler, due_slot, lock_key, next_run
 from strmline.pipelines.context import PipelineContext
 from tests.dbutil import StatementCounter
+from tests.helpers import wait_for_job
 
 # -- job kinds only these tests use ---------------------------------------------------------------
 
@@ -290,7 +291,7 @@ async def test_cancel_a_queued_and_a_running_job(
     try:
         running = await rt.submit("test.wait", {"key": "a"})
         queued = await rt.submit("test.wait", {"key": "b"})
-        await _until(rt, running.id, "running")
+        await wait_for_job(rt, running.id, states={"running"}, seconds=10, interval=0.02)
 
         cancelled = await rt.cancel(queued.id)
         assert cancelled.state == "cancelled"  # at once: it never started
@@ -316,7 +317,7 @@ async def test_cancel_reaches_a_job_running_in_another_process_through_the_bus(
     try:
         job = await api.create("test.wait", {}, trigger="api")
         task = asyncio.create_task(worker.execute(job.id))
-        await _until(api, job.id, "running")
+        await wait_for_job(api, job.id, states={"running"}, seconds=10, interval=0.02)
         await api.cancel(job.id)
         done = await asyncio.wait_for(task, 10)
         assert done.state == "cancelled"
@@ -330,15 +331,6 @@ async def test_executing_a_job_that_is_not_queued_does_nothing(runtime: JobRunti
     job = await runtime.run_inline("test.echo", {"n": 1})
     again = await runtime.execute(job.id)  # a redelivered Celery message, say
     assert again.state == "succeeded" and again.finished_at == job.finished_at
-
-
-async def _until(rt: JobRuntime, job_id: int, state: str) -> Job:
-    async with asyncio.timeout(10):
-        while True:
-            job = await rt.get(job_id)
-            if job.state == state:
-                return job
-            await asyncio.sleep(0.02)
 
 
 # -- scheduler -------------------------------------------------------------------------------------

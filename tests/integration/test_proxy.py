@@ -21,6 +21,8 @@ from strmline.db.models import Channel, Provider, Stream, ViewingSession
 from strmline.demo import FakeProviderServer, serve_async
 from strmline.formats.media import TS_PACKET, find_pat
 from strmline.playback.connections import ConnectionTracker
+from strmline.playback.hub import ChannelHub
+from strmline.playback.registry import ProxyRegistry
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -100,9 +102,7 @@ async def proxy_app(
     app = FastAPI()
     app.state.settings = settings
     app.state.session_factory = session_factory
-    app.state.proxy_registry = proxy.ProxyRegistry(
-        settings, session_factory, tracker=ConnectionTracker()
-    )
+    app.state.proxy_registry = ProxyRegistry(settings, session_factory, tracker=ConnectionTracker())
 
     @app.get("/p/{channel_id}")
     async def play(channel_id: int, request: Request) -> Response:
@@ -231,8 +231,8 @@ async def test_proxy_hub_drops_slow_clients_and_aligns_late_joiners(
     session_factory, tmp_path
 ) -> None:
     settings = make_settings(tmp_path, client_buffer_chunks=4)
-    registry = proxy.ProxyRegistry(settings, session_factory, tracker=ConnectionTracker())
-    hub = proxy.ChannelHub(registry, 1)  # not started: fed by hand
+    registry = ProxyRegistry(settings, session_factory, tracker=ConnectionTracker())
+    hub = ChannelHub(registry, 1)  # not started: fed by hand
     fast, slow = hub.join(None), hub.join(None)
     null = b"\x47\x1f\xff\x10" + b"\xff" * 184
     pat = b"\x47\x40\x00\x10" + b"\x00" * 184
@@ -269,3 +269,20 @@ async def _wait_session(factory, seconds: float = 5.0) -> ViewingSession:
                 if row is not None and row.ended_at is not None:
                     return row
             await asyncio.sleep(0.05)
+
+
+async def test_proxy_channel_without_streams_is_404(session_factory, proxy_app) -> None:
+    url, app = proxy_app
+    async with session_scope(session_factory) as s:
+        cid = (
+            await s.execute(
+                insert(Channel)
+                .values(name="Empty", search_name="empty", match_key="empty")
+                .returning(Channel.id)
+            )
+        ).scalar_one()
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(f"{url}/p/{cid}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert proxy.active_sessions(app) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -17,6 +16,7 @@ from strmline.demo import FakeProviderServer
 from strmline.errors import Conflict
 from strmline.jobs.runtime import JobRuntime
 from strmline.services import providers as provider_service
+from tests.helpers import wait_for_job
 
 
 async def test_one_sync_per_provider_at_a_time(
@@ -34,9 +34,7 @@ async def test_one_sync_per_provider_at_a_time(
         with pytest.raises(Conflict) as raised:
             await runtime.submit("sync", {"provider_id": pid}, trigger="api")
         assert raised.value.details == {"job_id": first.id}
-        async with asyncio.timeout(60):
-            while (job := await runtime.get(first.id)).state in ("queued", "running"):
-                await asyncio.sleep(0.05)
+        job = await wait_for_job(runtime, first.id, seconds=60)
         assert job.state == "succeeded", job.error
         assert job.result and job.result["streams_added"] > 0
         again = await runtime.submit("sync", {"provider_id": pid}, trigger="api")

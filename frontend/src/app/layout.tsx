@@ -48,9 +48,10 @@ export function AppLayout() {
   const logout = useLogout();
   const navigate = useNavigate();
   const [theme, setTheme] = useTheme();
-  const [menuOpen, setMenuOpen] = useState(false);
-  const location = useLocation();
-  useEffect(() => setMenuOpen(false), [location.pathname]);
+  // The menu is open for the page it was opened on, so navigating closes it.
+  const { pathname } = useLocation();
+  const [menuPath, setMenuPath] = useState<string | null>(null);
+  const menuOpen = menuPath === pathname;
   const isAdmin = me.data?.role === 'admin';
 
   return (
@@ -64,7 +65,7 @@ export function AppLayout() {
           className="btn btn-ghost menu-button"
           aria-expanded={menuOpen}
           aria-controls="nav"
-          onClick={() => setMenuOpen((o) => !o)}
+          onClick={() => setMenuPath(menuOpen ? null : pathname)}
         >
           ☰<span className="sr-only"> Menu</span>
         </button>

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,6 +26,7 @@ from strmline.api.web import install_web
 from strmline.config import Settings, get_settings
 from strmline.db.engine import engine_from_settings, make_session_factory
 from strmline.db.migrate import upgrade
+from strmline.formats.redact import redact_request_line
 from strmline.jobs.runtime import JobRuntime
 from strmline.jobs.schedule import Scheduler
 from strmline.services import settings as settings_store
@@ -37,29 +37,17 @@ DOCS_URL = "/api/docs"
 DOCS_STATIC = "/api/docs/static"
 OPENAPI_URL = "/api/openapi.json"
 
-# Query parameters that carry credentials: players put the API token in the URL, the browser's
-# EventSource the access token, Xtream-style URLs a password.
-SECRET_PARAMS = ("token", "access_token", "api_token", "password")
-_SECRET_QUERY = re.compile(r"([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&#\s\"]*", re.IGNORECASE)
-# The HDHomeRun URLs carry the API token as a path segment.
-_SECRET_PATH = re.compile(r"(/hdhr/)[^/?#\s\"]+")
-REDACTED = "***"
-
-
-def redact(text: str) -> str:
-    """``text`` with the values of credential parameters (and HDHomeRun path tokens) masked."""
-    text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
-    return _SECRET_PATH.sub(lambda m: m.group(1) + REDACTED, text)
-
 
 class RedactSecrets(logging.Filter):
     """Masks credentials in access log records (uvicorn logs the path with its query string)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(
+                redact_request_line(a) if isinstance(a, str) else a for a in record.args
+            )
         elif isinstance(record.msg, str) and not record.args:
-            record.msg = redact(record.msg)
+            record.msg = redact_request_line(record.msg)
         return True
 
 

@@ -24,7 +24,8 @@ import orjson
 from fastapi import Request
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from strmline.db.engine import Session
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class Cache:
             log.warning("cache: write failed: %s", exc)
 
 
-async def commit_catalog_change(request: Request, session: AsyncSession) -> None:
+async def commit_catalog_change(request: Request, session: Session) -> None:
     """Commit a catalog write, then invalidate: bumping first would let a reader cache the old
     state again in between."""
     await session.commit()

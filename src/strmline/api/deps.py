@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.api.errors import ApiError
 from strmline.api.security import decode
 from strmline.config import Settings
+from strmline.db.engine import Session, SessionFactory
 from strmline.db.models import User
 from strmline.jobs.runtime import JobRuntime
 from strmline.services import users as user_service
@@ -22,12 +22,12 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
-    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+def get_session_factory(request: Request) -> SessionFactory:
+    factory: SessionFactory = request.app.state.session_factory
     return factory
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request: committed when the handler returns, rolled back on error."""
     factory = get_session_factory(request)
     async with factory() as session:
@@ -45,8 +45,8 @@ def get_runtime(request: Request) -> JobRuntime:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
+SessionDep = Annotated[Session, Depends(get_session)]
+SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 RuntimeDep = Annotated[JobRuntime, Depends(get_runtime)]
 
 _bearer = HTTPBearer(auto_error=False, description="access token from POST /api/auth/login")
@@ -66,11 +66,13 @@ async def get_current_user(
     return await user_for_access_token(session, settings, credentials.credentials)
 
 
-async def user_for_access_token(session: AsyncSession, settings: Settings, token: str) -> User:
+async def user_for_access_token(session: Session, settings: Settings, token: str) -> User:
     """The active user an access token names; 401 once its version is stale (logout, change)."""
     user_id, version = decode(token, settings.get_secret_key(), "access")
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active or user.token_version != version:
+    user = await user_service.get_by_token_version(
+        session=session, user_id=user_id, version=version
+    )
+    if user is None:
         raise ApiError(401, "invalid_token", "the token is no longer valid; log in again")
     return user
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from strmline.api.responses import OrjsonResponse
+from strmline.db.engine import DatabaseError
 from strmline.errors import (
     ConfigError,
     Conflict,
@@ -89,8 +89,8 @@ def install(app: FastAPI) -> None:
     async def _overflow(request: Request, exc: OverflowError) -> OrjsonResponse:
         return error_response(422, "out_of_range", "a number in the request is out of range")
 
-    @app.exception_handler(DBAPIError)
-    async def _dbapi(request: Request, exc: DBAPIError) -> OrjsonResponse:
+    @app.exception_handler(DatabaseError)
+    async def _dbapi(request: Request, exc: DatabaseError) -> OrjsonResponse:
         if _is_data_error(exc):
             return error_response(
                 422, "out_of_range", "a value in the request does not fit the database"
@@ -110,7 +110,7 @@ def install(app: FastAPI) -> None:
         )
 
 
-def _is_data_error(exc: DBAPIError) -> bool:
+def _is_data_error(exc: DatabaseError) -> bool:
     """A value the database or its driver refused as data, not a fault of the server.
 
     asyncpg raises its DataError client-side ("value out of int32 range"); SQLAlchemy's adapter

@@ -29,15 +29,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, His
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strmline.api.cache import CATALOG_NAMESPACES
 from strmline.api.deps import SessionDep, SettingsDep, get_current_user
 from strmline.api.errors import ApiError
-from strmline.db.engine import session_scope
-from strmline.db.models import Job, User
+from strmline.db.engine import listen_statements, session_scope
+from strmline.db.models import User
+from strmline.errors import NotFound
+from strmline.services import jobs as job_service
 from strmline.services import users as user_service
 
 log = logging.getLogger(__name__)
@@ -165,8 +165,11 @@ async def _on_job_event(app: FastAPI, metrics: Metrics, job_event: dict[str, Any
         return
     await app.state.cache.bump(*CATALOG_NAMESPACES)
     async with session_scope(app.state.session_factory) as session:
-        job = await session.get(Job, int(job_event["job_id"]))
-    if job is not None and job.started_at is not None and job.finished_at is not None:
+        try:
+            job = await job_service.get(session=session, job_id=int(job_event["job_id"]))
+        except NotFound:
+            return
+    if job.started_at is not None and job.finished_at is not None:
         seconds = (job.finished_at - job.started_at).total_seconds()
         metrics.jobs.labels(job.kind, job.state).observe(max(seconds, 0.0))
 
@@ -195,10 +198,7 @@ def install_metrics(app: FastAPI) -> Metrics:
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
         async with original(application) as state:
-            engine: Engine = application.state.engine.sync_engine
-            listeners = _db_listeners(metrics)
-            for name, fn in listeners.items():
-                event.listen(engine, name, fn)
+            detach = listen_statements(application.state.engine, _db_listeners(metrics))
             watcher = asyncio.create_task(_watch_jobs(application, metrics), name="job-events")
             try:
                 yield state
@@ -206,8 +206,7 @@ def install_metrics(app: FastAPI) -> Metrics:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
-                for name, fn in listeners.items():
-                    event.remove(engine, name, fn)
+                detach()
 
     app.router.lifespan_context = lifespan
     return metrics
@@ -244,10 +243,7 @@ async def metrics_endpoint(
     request: Request, session: SessionDep, _: Annotated[User, Depends(get_metrics_user)]
 ) -> Response:
     metrics: Metrics = request.app.state.metrics
-    rows = await session.execute(
-        select(Job.state, func.count()).where(Job.state.in_(ACTIVE_STATES)).group_by(Job.state)
-    )
-    counts = {state: int(n) for state, n in rows}
+    counts = await job_service.count_by_state(session=session, states=ACTIVE_STATES)
     for state in ACTIVE_STATES:
         metrics.queue.labels(state).set(counts.get(state, 0))
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -18,10 +18,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.config import Settings, get_settings
-from strmline.db.engine import engine_from_settings, make_session_factory
+from strmline.db.engine import SessionFactory, engine_from_settings, make_session_factory
 from strmline.db.migrate import upgrade
 
 console = Console(highlight=False)
@@ -55,7 +54,7 @@ def progress_bar(*, enabled: bool, bytes_mode: bool = False) -> Progress:
 @asynccontextmanager
 async def open_db(
     settings: Settings | None = None, *, migrate: bool = True
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+) -> AsyncIterator[SessionFactory]:
     """The database of ``settings`` (default: the configured one), brought up to date first
     (cheap when it already is)."""
     engine = engine_from_settings(settings or get_settings())

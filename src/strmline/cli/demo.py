@@ -12,16 +12,14 @@ from urllib.parse import quote
 
 import typer
 from rich.markup import escape
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.cli.common import console, open_db, run
 from strmline.config import Settings
-from strmline.db.engine import session_scope
-from strmline.db.models import Provider, User
+from strmline.db.engine import SessionFactory, session_scope
 from strmline.demo import FakeProviderServer, ProviderOptions
 from strmline.jobs.runtime import JobRuntime
 from strmline.services import providers as provider_service
+from strmline.services import user_admin
 from strmline.services import users as user_service
 
 DEMO_DATA_DIR = Path("./data-demo")
@@ -82,15 +80,11 @@ def _specs(server: FakeProviderServer) -> list[provider_service.ProviderCreate]:
     ]
 
 
-async def _providers(
-    factory: async_sessionmaker[AsyncSession], server: FakeProviderServer
-) -> list[int]:
+async def _providers(factory: SessionFactory, server: FakeProviderServer) -> list[int]:
     ids: list[int] = []
     async with session_scope(factory) as session:
         for spec in _specs(server):
-            existing = (
-                await session.execute(select(Provider).where(Provider.name == spec.name))
-            ).scalar_one_or_none()
+            existing = await provider_service.get_by_name(session=session, name=spec.name)
             if existing is None:
                 ids.append((await provider_service.create(session=session, spec=spec)).id)
             else:
@@ -100,15 +94,11 @@ async def _providers(
     return ids
 
 
-async def _admin(factory: async_sessionmaker[AsyncSession], setup: DemoSetup) -> str:
+async def _admin(factory: SessionFactory, setup: DemoSetup) -> str:
     async with session_scope(factory) as session:
         user = await user_service.get_by_username(session=session, username=ADMIN)
         if user is None:
-            user = (
-                await session.execute(
-                    select(User).where(User.role == "admin").order_by(User.id).limit(1)
-                )
-            ).scalar_one_or_none()
+            user = await user_admin.get_first_admin(session=session)
         if user is None:
             setup.password = secrets.token_urlsafe(12)
             user = await user_service.create(

@@ -12,11 +12,13 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from strmline.cli.common import console, print_json, run
+from strmline.cli.common import console, open_db, print_json, run
 from strmline.config import get_settings
 from strmline.db.base import utcnow
+from strmline.db.engine import session_scope
 from strmline.db.models.system import Job
 from strmline.errors import ConfigError
+from strmline.services import jobs as job_service
 
 STATE_STYLE = {
     "queued": "cyan",
@@ -36,12 +38,12 @@ def jobs(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
     """List recent background jobs, newest first."""
-    from strmline.jobs.events import LocalEventBus
-    from strmline.jobs.runtime import JobRuntime
 
     async def _go() -> list[Job]:
-        async with JobRuntime(get_settings(), backend="local", bus=LocalEventBus()) as runtime:
-            return await runtime.list_recent(limit, kinds=kind or None, states=state or None)
+        async with open_db(migrate=False) as factory, session_scope(factory) as session:
+            return await job_service.list_recent(
+                session=session, limit=limit, kinds=kind or None, states=state or None
+            )
 
     rows = run(_go())
     if as_json:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import typer
 from rich.table import Table
 
@@ -63,7 +65,8 @@ def add(
         max_connections=max_connections,
         refresh_minutes=refresh_minutes,
         refresh_cron=refresh_cron,
-        output_format=output,
+        # Checked with the rest by the service (a ConfigError names the allowed values).
+        output_format=cast(provider_service.OutputFormat, output),
     )
 
     async def _go() -> dict[str, object]:

@@ -1,13 +1,20 @@
-"""Bulk inserts: COPY on PostgreSQL, executemany elsewhere; batches bound the memory either way."""
+"""Bulk writes: COPY on PostgreSQL, executemany elsewhere; batches bound the memory either way.
+
+Also ids for new rows in one statement (so inserts need no RETURNING), executemany updates grouped
+by row shape, and a pause of the cyclic garbage collector for steps that allocate millions of
+objects and no cycles.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Table, insert
+from sqlalchemy import JSON, Table, bindparam, insert, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -250,3 +257,56 @@ async def _copy_records(
     driver = raw.driver_connection
     assert driver is not None
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
+
+
+async def allocate_ids(session: AsyncSession, table: str, count: int) -> list[int]:
+    """Ids for ``count`` new rows in one statement, so bulk inserts need no RETURNING.
+
+    PostgreSQL hands out sequence values (safe against any concurrent insert); on SQLite the
+    caller holds the single writer lock, so max(id) cannot move under it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        rows = await session.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return [int(r[0]) for r in rows]
+    start = int(await session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")) or 0)
+    return list(range(start + 1, start + count + 1))
+
+
+async def update_by_id(
+    session: AsyncSession, table: Table, rows: Iterable[dict[str, Any]], *, batch: int
+) -> None:
+    """UPDATE rows by their ``_id`` key, in executemany batches.
+
+    executemany needs one shape per statement, so rows are grouped by the columns they set.
+    """
+    by_shape: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for values in rows:
+        by_shape.setdefault(frozenset(values), []).append(values)
+    for shape_rows in by_shape.values():
+        stmt = update(table).where(table.c.id == bindparam("_id"))
+        for chunk in batched(shape_rows, batch):
+            await session.execute(stmt, chunk)
+
+
+@contextlib.contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one bounded, allocation-heavy step.
+
+    Matching and writing 100k entries allocates millions of small objects and no cycles; every
+    few thousand allocations the collector would rescan the whole heap (the fetched list
+    included) and reclaim nothing, which costs more than a second per sync. Reference counting
+    still frees everything as usual; only cycles made meanwhile wait until the step ends.
+    Nested use keeps the outer state.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +18,13 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from strmline.config import Settings, normalize_db_url
+
+# What the CLI, the job runtime and the API hand around to open sessions. The layers above db name
+# these instead of importing sqlalchemy themselves.
+Session = AsyncSession
+SessionFactory = async_sessionmaker[AsyncSession]
+# A driver error (a value that does not fit its column, a lost connection…), for the API to map.
+DatabaseError = DBAPIError
 
 
 def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -64,3 +72,17 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except BaseException:
             await session.rollback()
             raise
+
+
+def listen_statements(engine: AsyncEngine, listeners: dict[str, Any]) -> Any:
+    """Attach statement event listeners (``before_cursor_execute``…) to ``engine``; returns a
+    function that detaches them again."""
+    sync_engine = engine.sync_engine
+    for name, fn in listeners.items():
+        event.listen(sync_engine, name, fn)
+
+    def remove() -> None:
+        for name, fn in listeners.items():
+            event.remove(sync_engine, name, fn)
+
+    return remove

@@ -17,7 +17,7 @@ import codecs
 import html
 import html.entities
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -398,57 +398,101 @@ class XmltvParser:
         unreadable = bool(stop_text) and stop is None and stop_text != "null"
         if unreadable:
             stats.bad_stop += 1
-        title: str | None = None
-        sub_title = desc = episode_num = onscreen = icon = rating = None
-        categories: list[str] = []
+        fields = _ProgrammeFields()
         for child in el:
-            tag = child.tag
-            if tag == "title":
-                if title is None:
-                    title = _text(child) or None
-            elif tag == "desc":
-                if desc is None:
-                    desc = _text(child)[:MAX_TEXT] or None
-            elif tag == "sub-title":
-                if sub_title is None:
-                    sub_title = _text(child)[:MAX_TEXT] or None
-            elif tag == "category":
-                text = _text(child)
-                if text and text not in categories and len(categories) < 10:
-                    categories.append(text[:MAX_SHORT])
-            elif tag == "episode-num":
-                number = _text(child)[:MAX_SHORT] or None
-                system = child.get("system")
-                if system == "xmltv_ns":
-                    episode_num = episode_num or number
-                elif system == "onscreen" or system is None:
-                    onscreen = onscreen or number
-            elif tag in ("icon", "image"):
-                if icon is None:
-                    icon = child.get("src") or _text(child) or None
-            elif tag == "rating" and rating is None:
-                value = child.find("value")
-                text = _text(value) if value is not None else _text(child)
-                rating = text[:50] or None
-        if title is None:
+            read = _CHILD_READERS.get(child.tag)
+            if read is not None:
+                read(fields, child)
+        if fields.title is None:
             stats.untitled += 1
-            title = ""
         stats.programmes += 1
         return XmltvProgramme(
             channel=channel[:200],
             start=start,
             stop=stop,
-            title=title[:MAX_TEXT],
-            sub_title=sub_title,
-            desc=desc,
-            categories=tuple(categories),
-            episode_num=episode_num,
-            episode_onscreen=onscreen,
-            icon=icon,
-            rating=rating,
+            title=(fields.title or "")[:MAX_TEXT],
+            sub_title=fields.sub_title,
+            desc=fields.desc,
+            categories=tuple(fields.categories),
+            episode_num=fields.episode_num,
+            episode_onscreen=fields.onscreen,
+            icon=fields.icon,
+            rating=fields.rating,
             line=line,
             stop_unreadable=unreadable,
         )
+
+
+class _ProgrammeFields:
+    """What a programme's child elements say; the first usable one of each kind wins."""
+
+    __slots__ = (
+        "categories",
+        "desc",
+        "episode_num",
+        "icon",
+        "onscreen",
+        "rating",
+        "sub_title",
+        "title",
+    )
+
+    def __init__(self) -> None:
+        self.title: str | None = None
+        self.sub_title: str | None = None
+        self.desc: str | None = None
+        self.categories: list[str] = []
+        self.episode_num: str | None = None
+        self.onscreen: str | None = None
+        self.icon: str | None = None
+        self.rating: str | None = None
+
+    def read_title(self, child: etree._Element) -> None:
+        if self.title is None:
+            self.title = _text(child) or None
+
+    def read_sub_title(self, child: etree._Element) -> None:
+        if self.sub_title is None:
+            self.sub_title = _text(child)[:MAX_TEXT] or None
+
+    def read_desc(self, child: etree._Element) -> None:
+        if self.desc is None:
+            self.desc = _text(child)[:MAX_TEXT] or None
+
+    def read_category(self, child: etree._Element) -> None:
+        text = _text(child)
+        if text and text not in self.categories and len(self.categories) < 10:
+            self.categories.append(text[:MAX_SHORT])
+
+    def read_episode_num(self, child: etree._Element) -> None:
+        number = _text(child)[:MAX_SHORT] or None
+        system = child.get("system")
+        if system == "xmltv_ns":
+            self.episode_num = self.episode_num or number
+        elif system == "onscreen" or system is None:
+            self.onscreen = self.onscreen or number
+
+    def read_icon(self, child: etree._Element) -> None:
+        if self.icon is None:
+            self.icon = child.get("src") or _text(child) or None
+
+    def read_rating(self, child: etree._Element) -> None:
+        if self.rating is None:
+            value = child.find("value")
+            text = _text(value) if value is not None else _text(child)
+            self.rating = text[:50] or None
+
+
+_CHILD_READERS: dict[object, Callable[[_ProgrammeFields, etree._Element], None]] = {
+    "title": _ProgrammeFields.read_title,
+    "sub-title": _ProgrammeFields.read_sub_title,
+    "desc": _ProgrammeFields.read_desc,
+    "category": _ProgrammeFields.read_category,
+    "episode-num": _ProgrammeFields.read_episode_num,
+    "icon": _ProgrammeFields.read_icon,
+    "image": _ProgrammeFields.read_icon,
+    "rating": _ProgrammeFields.read_rating,
+}
 
 
 # --- writing ---------------------------------------------------------------------------------

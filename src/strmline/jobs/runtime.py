@@ -230,11 +230,12 @@ class JobRuntime:
         return await self.execute(job.id, report_hook=report_hook)
 
     async def _send_to_celery(self, job: Job) -> None:
-        from strmline.jobs import celery_app
+        # Imported here: Celery is only loaded by processes that send to it (the scaled mode).
+        from strmline.jobs import broker
 
         try:
             # Publishing to the broker is blocking network I/O; keep it off the event loop.
-            await asyncio.to_thread(celery_app.send_execute, self.settings, job.id)
+            await asyncio.to_thread(broker.send_execute, self.settings, job.id)
         except Exception as exc:
             log.exception("could not queue job %s", job.id)
             await self._finish(

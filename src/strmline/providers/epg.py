@@ -21,7 +21,8 @@ from urllib.request import url2pathname
 import httpx
 
 from strmline.errors import FormatError, NotFound, ProviderUnavailable
-from strmline.providers.http import provider_errors, raise_for_status, redact_url
+from strmline.formats.redact import redact_url
+from strmline.providers.http import provider_errors, raise_for_status
 
 __all__ = ["download", "file_hash", "is_remote", "local_path", "open_guide"]
 

@@ -19,6 +19,7 @@ import httpx
 
 from strmline.errors import NotAPlaylistError, ProviderUnavailable, StrmlineError
 from strmline.formats.m3u import M3UEntry, M3UParser, aparse_bytes
+from strmline.formats.redact import redact_url
 from strmline.providers.base import (
     NO_MAPPING,
     FetchResult,
@@ -27,7 +28,7 @@ from strmline.providers.base import (
     m3u_stream_key,
     make_live_item,
 )
-from strmline.providers.http import provider_errors, raise_for_status, redact_url
+from strmline.providers.http import provider_errors, raise_for_status
 
 __all__ = ["fetch_m3u"]
 

@@ -14,6 +14,7 @@ import httpx
 import orjson
 
 from strmline.errors import ProviderAuthError, ProviderError, ProviderUnavailable
+from strmline.formats.redact import redact_url
 from strmline.formats.xtream import (
     AccountInfo,
     Category,
@@ -26,7 +27,7 @@ from strmline.formats.xtream import (
 )
 from strmline.formats.xtream import live_url as build_live_url
 from strmline.providers.base import FetchResult, LiveItem, ProgressFn
-from strmline.providers.http import provider_errors, redact_url
+from strmline.providers.http import provider_errors
 
 __all__ = ["XtreamClient"]
 

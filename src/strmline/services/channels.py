@@ -20,10 +20,11 @@ def search_clause(query: str | None) -> Any:
     return Channel.search_name.like(f"%{needle}%", escape="\\")
 
 
-async def streams_for(
+async def _stream_views(
     session: AsyncSession, channel_ids: list[int]
 ) -> dict[int, list[dict[str, Any]]]:
-    """The live streams of many channels in rank order: one query, whatever the count."""
+    """Every listed stream (active or not) of many channels as views, in rank order: one query,
+    whatever the count. The playable streams alone are :func:`strmline.services.tuning.streams_for`."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not channel_ids:
         return out
@@ -163,7 +164,7 @@ async def iter_channels(
         )
         if not channels:
             return
-        streams = await streams_for(session, [c.id for c in channels])
+        streams = await _stream_views(session, [c.id for c in channels])
         for channel in channels:
             yield channel_view(channel) | {"streams": streams.get(channel.id, [])}
         last = (channels[-1].name, channels[-1].id)

@@ -9,13 +9,10 @@ touches streams, ``recompute.channels`` re-ranks and re-counts the channels invo
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-import orjson
 from sqlalchemy import Select, Table, bindparam, delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,9 +21,17 @@ from strmline.db.base import utcnow
 from strmline.db.locks import lock_catalog
 from strmline.db.models import Channel, Favorite, Provider, Stream, ViewingSession
 from strmline.errors import Conflict, FormatError, NotFound
+from strmline.formats import cursor as cursor_codec
+from strmline.formats.cursor import BAD_CURSOR, InvalidCursor
 from strmline.matching.names import normalize, parse_name
 from strmline.services import numbering
-from strmline.services.channels import channel_view, search_clause, stream_view
+from strmline.services.channels import (
+    channel_view,
+    health_from_streams,
+    search_clause,
+    stream_view,
+    with_health,
+)
 
 Sort = Literal["name", "number", "stream_count"]
 Order = Literal["asc", "desc"]
@@ -40,10 +45,6 @@ SORT_COLUMNS: dict[str, Any] = {
 }
 EDITABLE = frozenset({"name", "number", "category", "logo", "enabled"})
 STREAMS = cast(Table, Stream.__table__)
-
-
-class InvalidCursor(FormatError):
-    code = "invalid_cursor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,35 +73,28 @@ class ChannelPage:
 
 # --- reads -----------------------------------------------------------------------------------
 
-_BAD_CURSOR = "the cursor is not valid; start again without it"
-
 
 def encode_cursor(params: ListParams, value: Any, channel_id: int) -> str:
-    raw = orjson.dumps([params.sort, params.order, value, channel_id])
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return cursor_codec.encode(params.sort, params.order, value, channel_id)
 
 
 def decode_cursor(params: ListParams) -> tuple[Any, int] | None:
     """The (sort value, id) a page ends on; the cursor only fits the sort it was made for."""
     if not params.cursor:
         return None
-    try:
-        padded = params.cursor + "=" * (-len(params.cursor) % 4)
-        sort, order, value, channel_id = orjson.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
-        raise InvalidCursor(_BAD_CURSOR) from None
+    sort, order, value, channel_id = cursor_codec.load(params.cursor, 4)
     if (sort, order) != (params.sort, params.order):
         raise InvalidCursor("the cursor belongs to another sort order; start again without it")
     # bool is an int to Python; a cursor never holds one.
     if isinstance(value, bool) or isinstance(channel_id, bool) or not isinstance(channel_id, int):
-        raise InvalidCursor(_BAD_CURSOR)
+        raise InvalidCursor(BAD_CURSOR)
     valid = {
         "name": isinstance(value, str),
         "number": value is None or isinstance(value, int | float),
         "stream_count": isinstance(value, int),
     }
     if not valid[sort]:
-        raise InvalidCursor(_BAD_CURSOR)
+        raise InvalidCursor(BAD_CURSOR)
     return value, channel_id
 
 
@@ -161,7 +155,8 @@ def list_query(params: ListParams) -> Select[Channel]:
 
 
 async def list_channels(*, session: AsyncSession, params: ListParams) -> ChannelPage:
-    """One statement per page, whatever the filters and the catalogue size."""
+    """A page of channels with their health: two statements, whatever the filters and the
+    catalogue size."""
     rows = list((await session.execute(list_query(params))).scalars())
     more = len(rows) > params.limit
     rows = rows[: params.limit]
@@ -170,11 +165,12 @@ async def list_channels(*, session: AsyncSession, params: ListParams) -> Channel
         last = rows[-1]
         value = {"name": last.search_name, "number": last.number, "stream_count": last.stream_count}
         cursor = encode_cursor(params, value[params.sort], last.id)
-    return ChannelPage(items=[channel_view(c) for c in rows], next_cursor=cursor)
+    items = await with_health(session, [channel_view(c) for c in rows])
+    return ChannelPage(items=items, next_cursor=cursor)
 
 
 async def get_detail(*, session: AsyncSession, channel_id: int) -> dict[str, Any]:
-    """A channel with its live streams in rank order: two statements.
+    """A channel with its health and its live streams in rank order: two statements.
 
     ``populate_existing`` because the writes here go through set-based UPDATEs that the
     session's identity map does not see.
@@ -200,12 +196,16 @@ async def get_detail(*, session: AsyncSession, channel_id: int) -> dict[str, Any
         | {"pinned_rank": s.pinned_rank, "manual_override": s.manual_override}
         for s, provider in rows
     ]
-    return channel_view(channel) | {
-        "epg_channel_id": channel.epg_channel_id,
-        "manual": channel.manual,
-        "play_mode": channel.play_mode,
-        "streams": streams,
-    }
+    return (
+        channel_view(channel)
+        | health_from_streams(streams)
+        | {
+            "epg_channel_id": channel.epg_channel_id,
+            "manual": channel.manual,
+            "play_mode": channel.play_mode,
+            "streams": streams,
+        }
+    )
 
 
 async def categories(*, session: AsyncSession) -> list[dict[str, Any]]:

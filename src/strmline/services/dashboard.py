@@ -7,11 +7,14 @@ from typing import Any
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from strmline.db.models import Channel, Stream, VodEpisode, VodMovie, VodSeries
+from strmline.db.models import Channel, Job, Stream, VodEpisode, VodMovie, VodSeries
+from strmline.formats.redact import redact_text
 from strmline.services import channels as channel_service
 from strmline.services import providers as provider_service
 
 HEALTH_STATES = ("ok", "slow", "failed", "unknown")
+RECENT_JOBS = 10
+RUNNING_JOBS = 50
 
 
 async def summary(*, session: AsyncSession) -> dict[str, Any]:
@@ -64,8 +67,7 @@ async def summary(*, session: AsyncSession) -> dict[str, Any]:
             "enabled": p.enabled,
             "last_sync_at": p.last_sync_at,
             "last_sync_status": p.last_sync_status,
-            "last_sync_message": provider_service.redact(p.last_sync_message or "", [p.password])
-            or None,
+            "last_sync_message": redact_text(p.last_sync_message or "", [p.password]) or None,
             "stream_count": n,
             # What the provider listed at its last good sync (a refused fetch leaves it as is).
             "entries": p.last_good_entries,
@@ -97,3 +99,23 @@ def _count(model: type[VodMovie] | type[VodSeries] | type[VodEpisode]) -> Any:
     return (
         select(func.count()).select_from(model).where(model.removed_at.is_(None)).scalar_subquery()
     )
+
+
+async def list_jobs(*, session: AsyncSession) -> tuple[list[Job], list[Job]]:
+    """The queued and running jobs, newest first, and the last few finished: two indexed reads.
+
+    Not part of :func:`summary`'s cached numbers: jobs change by the second.
+    """
+    running = await session.scalars(
+        select(Job)
+        .where(Job.state.in_(("queued", "running")))
+        .order_by(Job.id.desc())
+        .limit(RUNNING_JOBS)
+    )
+    recent = await session.scalars(
+        select(Job)
+        .where(Job.state.in_(("succeeded", "failed", "cancelled")))
+        .order_by(Job.id.desc())
+        .limit(RECENT_JOBS)
+    )
+    return list(running), list(recent)

@@ -14,7 +14,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from strmline.db.base import utcnow
 from strmline.db.models import Channel, EpgProgramme
+from strmline.formats import cursor as cursor_codec
 from strmline.formats.xmltv import MAX_DURATION
 from strmline.services import epg_match
 
@@ -43,6 +45,14 @@ class NowNext:
             "now": self.now.as_dict() if self.now else None,
             "next": self.next.as_dict() if self.next else None,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class GuideWindow:
+    start: datetime
+    end: datetime
+    items: list[dict[str, Any]]
+    next_cursor: str | None
 
 
 async def now_next(
@@ -196,6 +206,35 @@ async def unmatched_page(
         for r in rows
     ]
     return items, (rows[-1].id if more and rows else None)
+
+
+async def list_guide(
+    *,
+    session: AsyncSession,
+    start: datetime | None,
+    end: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> GuideWindow:
+    """A page of the guide grid after ``cursor``: from ``start`` (now) to ``end`` (3 h later),
+    at most 48 h; see :func:`guide_page`."""
+    begin = start or utcnow()
+    begin, finish = clamp_window(begin, end or begin + timedelta(hours=3))
+    after = cursor_codec.decode(cursor, int)
+    items, last = await guide_page(
+        session, start=begin, end=finish, after_id=after[0] if after else None, limit=limit
+    )
+    next_cursor = cursor_codec.encode(last) if last is not None else None
+    return GuideWindow(start=begin, end=finish, items=items, next_cursor=next_cursor)
+
+
+async def list_unmatched(
+    *, session: AsyncSession, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of :func:`unmatched_page` after ``cursor``, and the next page's cursor."""
+    after = cursor_codec.decode(cursor, int)
+    items, last = await unmatched_page(session, after_id=after[0] if after else None, limit=limit)
+    return items, cursor_codec.encode(last) if last is not None else None
 
 
 def clamp_window(start: datetime, end: datetime, max_hours: int = 48) -> tuple[datetime, datetime]:

@@ -23,9 +23,9 @@ from strmline.config import Settings
 from strmline.db.base import utcnow
 from strmline.db.models import Channel, EpgChannel, EpgSource, Provider
 from strmline.errors import ConfigError, NotFound
+from strmline.formats.redact import redact_url
 from strmline.formats.xtream import xmltv_url
 from strmline.providers import epg as epg_fetch
-from strmline.providers.http import redact_url
 from strmline.services import epg_match
 
 KINDS = ("url", "file", "xtream", "m3u_header")

@@ -17,7 +17,8 @@ import httpx
 
 from strmline.db.models import Provider
 from strmline.errors import StrmlineError
-from strmline.providers.http import provider_errors, raise_for_status, redact_text, redact_url
+from strmline.formats.redact import redact_text, redact_url
+from strmline.providers.http import provider_errors, raise_for_status
 from strmline.services.providers import xtream_client
 
 HEAD_BYTES = 64 * 1024

@@ -1,42 +1,63 @@
-"""Provider records: validated create, list with stream counts, remove."""
+"""Provider records: validated create and update, pages with stream counts, remove."""
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import Field
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.db.models import Provider, Stream
 from strmline.errors import ConfigError, Conflict, NotFound
+from strmline.formats import cursor as cursor_codec
+from strmline.formats.redact import redact_text, redact_url
 from strmline.providers.xtream import XtreamClient
 
-_PASSWORD_PARAM = re.compile(r"(?i)([?&](?:password|pass|pwd|token)=)[^&#]*")
+# Bounds that keep values inside the 32-bit columns and within reason.
+MAX_PRIORITY = 1_000_000
+MAX_CONNECTIONS = 10_000
+MAX_REFRESH_MINUTES = 366 * 24 * 60
+
+ProviderKind = Literal["m3u", "xtream"]
+OutputFormat = Literal["ts", "m3u8"]
 
 
 @dataclass
 class ProviderCreate:
-    name: str
-    kind: str  # m3u | xtream
-    url: str
-    username: str | None = None
-    password: str | None = None
+    """A new provider as the API receives it (the request body) and the CLI builds it.
+
+    The ``Field`` limits are checked by pydantic where the API reads a request; :func:`validate`
+    checks what every caller must get right (kind, URLs, credentials, cron).
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: ProviderKind
+    url: Annotated[str, Field(min_length=1)]
+    username: Annotated[str | None, Field(max_length=200)] = None
+    password: Annotated[str | None, Field(max_length=200)] = None
     backup_urls: list[str] = field(default_factory=list)
-    user_agent: str | None = None
-    priority: int = 0
-    max_connections: int | None = None
-    refresh_minutes: int | None = None
-    refresh_cron: str | None = None
-    output_format: str = "ts"
+    user_agent: Annotated[str | None, Field(max_length=300)] = None
+    priority: Annotated[int, Field(ge=-MAX_PRIORITY, le=MAX_PRIORITY)] = 0
+    max_connections: Annotated[int | None, Field(ge=1, le=MAX_CONNECTIONS)] = None
+    refresh_minutes: Annotated[int | None, Field(ge=5, le=MAX_REFRESH_MINUTES)] = None
+    refresh_cron: Annotated[str | None, Field(max_length=100)] = None
+    output_format: OutputFormat = "ts"
     epg_url: str | None = None
     enabled: bool = True
+
+
+# Fields that cannot be cleared: a null (or empty) value in an update means "leave as is".
+NOT_CLEARABLE = frozenset(
+    {"name", "kind", "url", "backup_urls", "priority", "output_format", "enabled", "password"}
+)
 
 
 def _is_http(url: str) -> bool:
@@ -81,28 +102,49 @@ def validate(spec: ProviderCreate) -> ProviderCreate:
 
 async def create(*, session: AsyncSession, spec: ProviderCreate) -> Provider:
     spec = validate(spec)
-    provider = Provider(
-        name=spec.name,
-        kind=spec.kind,
-        url=spec.url,
-        username=spec.username,
-        password=spec.password,
-        backup_urls=spec.backup_urls,
-        user_agent=spec.user_agent,
-        priority=spec.priority,
-        max_connections=spec.max_connections,
-        refresh_minutes=spec.refresh_minutes,
-        refresh_cron=spec.refresh_cron,
-        output_format=spec.output_format,
-        epg_url=spec.epg_url,
-        enabled=spec.enabled,
-    )
+    provider = Provider(**dataclasses.asdict(spec))
     session.add(provider)
+    await _flush(session, spec.name)
+    return provider
+
+
+async def update(*, session: AsyncSession, provider: Provider, changes: dict[str, Any]) -> Provider:
+    """Apply ``changes`` (the fields sent), validated as a whole; only changed columns are set."""
+    current = ProviderCreate(
+        **{f.name: getattr(provider, f.name) for f in dataclasses.fields(ProviderCreate)}
+    )
+    wanted = {
+        name: value
+        for name, value in changes.items()
+        if not (name in NOT_CLEARABLE and value in (None, ""))
+    }
+    spec = validate(dataclasses.replace(current, **wanted))
+    for f in dataclasses.fields(spec):
+        value = getattr(spec, f.name)
+        if getattr(provider, f.name) != value:
+            setattr(provider, f.name, value)
+    await _flush(session, spec.name)
+    return provider
+
+
+async def _flush(session: AsyncSession, name: str) -> None:
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"a provider named {spec.name!r} already exists") from exc
+        raise Conflict(f"a provider named {name!r} already exists") from exc
+
+
+async def get(*, session: AsyncSession, provider_id: int) -> Provider:
+    provider = await session.get(Provider, provider_id)
+    if provider is None:
+        raise NotFound(f"no provider with id {provider_id}")
     return provider
+
+
+async def get_by_name(*, session: AsyncSession, name: str) -> Provider | None:
+    return (
+        await session.execute(select(Provider).where(Provider.name == name))
+    ).scalar_one_or_none()
 
 
 async def get_by_ref(*, session: AsyncSession, ref: str | int) -> Provider:
@@ -118,20 +160,52 @@ async def get_by_ref(*, session: AsyncSession, ref: str | int) -> Provider:
     return provider
 
 
-async def list_all(*, session: AsyncSession) -> list[tuple[Provider, int]]:
-    """Every provider with its current stream count, in one query."""
+def _with_stream_counts() -> Select[Provider, int]:
+    """Providers with their current stream count, highest priority first, then by id."""
     counts = (
         select(Stream.provider_id, func.count().label("n"))
         .where(Stream.removed_at.is_(None))
         .group_by(Stream.provider_id)
         .subquery()
     )
-    rows = await session.execute(
+    return (
         select(Provider, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.provider_id == Provider.id)
         .order_by(Provider.priority.desc(), Provider.id)
     )
+
+
+async def list_all(*, session: AsyncSession) -> list[tuple[Provider, int]]:
+    """Every provider with its current stream count, in one query."""
+    rows = await session.execute(_with_stream_counts())
     return [(p, int(n)) for p, n in rows.all()]
+
+
+async def list_page(
+    *, session: AsyncSession, limit: int, cursor: str | None
+) -> tuple[list[tuple[Provider, int]], str | None]:
+    """One keyset page of :func:`list_all`, and the next page's cursor: one query."""
+    # The keyset is (-priority, id), the sort order.
+    after = cursor_codec.decode(cursor, int, int)
+    query = _with_stream_counts().limit(limit + 1)
+    if after is not None:
+        query = query.where(tuple_(-Provider.priority, Provider.id) > tuple_(*after))
+    rows, more = cursor_codec.split_page(list((await session.execute(query)).all()), limit)
+    last = rows[-1][0] if rows else None
+    next_cursor = cursor_codec.encode(-last.priority, last.id) if more and last else None
+    return [(p, int(n)) for p, n in rows], next_cursor
+
+
+async def count_streams(*, session: AsyncSession, provider_id: int) -> int:
+    """The provider's current (not removed) streams."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Stream)
+            .where(Stream.provider_id == provider_id, Stream.removed_at.is_(None))
+        )
+        or 0
+    )
 
 
 async def delete(*, session: AsyncSession, provider: Provider) -> None:
@@ -163,24 +237,16 @@ def xtream_client(provider: Provider, client: httpx.AsyncClient) -> XtreamClient
     )
 
 
-def redact(url: str, secrets: list[str | None] | None = None) -> str:
-    """A URL fit for a terminal or a log: password query values and known secrets masked."""
-    out = _PASSWORD_PARAM.sub(r"\1***", url)
-    for secret in secrets or []:
-        if secret:
-            out = out.replace(secret, "***")
-    return out
-
-
 def public_view(provider: Provider, stream_count: int | None = None) -> dict[str, Any]:
     secrets = [provider.password]
+    message = redact_text(provider.last_sync_message or "", secrets) or None
     return {
         "id": provider.id,
         "name": provider.name,
         "kind": provider.kind,
-        "url": redact(provider.url, secrets),
+        "url": redact_url(provider.url, secrets),
         "username": provider.username,
-        "backup_urls": [redact(u, secrets) for u in provider.backup_urls or []],
+        "backup_urls": [redact_url(u, secrets) for u in provider.backup_urls or []],
         "user_agent": provider.user_agent,
         "enabled": provider.enabled,
         "priority": provider.priority,
@@ -188,11 +254,20 @@ def public_view(provider: Provider, stream_count: int | None = None) -> dict[str
         "refresh_minutes": provider.refresh_minutes,
         "refresh_cron": provider.refresh_cron,
         "output_format": provider.output_format,
-        "epg_url": redact(provider.epg_url, secrets) if provider.epg_url else None,
+        "epg_url": redact_url(provider.epg_url, secrets) if provider.epg_url else None,
         "stream_count": stream_count,
         "last_sync_at": provider.last_sync_at.isoformat() if provider.last_sync_at else None,
         "last_sync_status": provider.last_sync_status,
-        "last_sync_message": redact(provider.last_sync_message or "", secrets) or None,
+        "last_sync_message": message,
         "last_sync_counts": provider.last_sync_counts,
         "account": provider.account,
     }
+
+
+async def get_detached(factory: async_sessionmaker[AsyncSession], provider_id: int) -> Provider:
+    """The provider row read in a short session of its own and detached from it, so a long job
+    can keep reading its fields without holding a connection; NotFound when it does not exist."""
+    async with factory() as session:
+        provider = await get(session=session, provider_id=provider_id)
+        session.expunge(provider)
+    return provider

@@ -2,7 +2,9 @@
 
 The playlist outputs (M3U, HDHomeRun lineup) and ``/play`` read through here, so "which channels"
 and "which stream" mean the same thing everywhere. ``/play`` in redirect mode tries
-:func:`play_candidates` in order (checking each); proxy mode has its own candidate list.
+:func:`play_candidates` in order (checking each); proxy mode has its own candidate list
+(:mod:`strmline.playback.candidates`). ``/play/movie`` and ``/play/episode`` try
+:func:`vod_sources`.
 
 Lineup order: by the number stored on each channel (assigned once by the sync, see
 :mod:`strmline.services.numbering`, so it never moves when other channels come or go). A
@@ -18,13 +20,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, cast
 
 from sqlalchemy import and_, case, func, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from strmline.db.models import Channel, Provider, Stream
+from strmline.db.models import Channel, Provider, Stream, VodEpisodeSource, VodMovieSource
 from strmline.errors import NotFound, StrmlineError
 
 DEFAULT_TUNERS = 4
@@ -64,6 +66,20 @@ class LineupState:
     channels: int
     first_free_number: int
     version: str
+
+
+class _HasGuideIdentity(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def tvg_id(self) -> str | None: ...
+
+
+def guide_id(channel: _HasGuideIdentity) -> str:
+    """The channel's tvg-id, else a stable ``strmline.<channel id>``: the M3U ``tvg-id`` and
+    the XMLTV ``<channel id>`` of one channel are always this same string."""
+    return channel.tvg_id or f"strmline.{channel.id}"
 
 
 def _eligible() -> Any:
@@ -214,6 +230,33 @@ async def iter_lineup(
         after = (rows[-1].search_name, rows[-1].id)
 
 
+@dataclass(frozen=True, slots=True)
+class LineupPage:
+    channels: list[LineupChannel]
+    # channel id → its playable streams, best first; empty unless asked for
+    streams: dict[int, list[LineupStream]] = field(default_factory=dict)
+
+
+async def lineup_pages(
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    first_free_number: int,
+    category: str | None = None,
+    page_size: int = 2000,
+    with_streams: bool = False,
+) -> AsyncIterator[LineupPage]:
+    """:func:`iter_lineup` (and :func:`streams_for` each page) in a session of its own, for
+    streamed outputs: the request's session is closed once the handler returns, the body is
+    read later."""
+    async with factory() as session:
+        pages = iter_lineup(
+            session, first_free_number=first_free_number, category=category, page_size=page_size
+        )
+        async for page in pages:
+            streams = await streams_for(session, [c.id for c in page]) if with_streams else {}
+            yield LineupPage(page, streams)
+
+
 async def streams_for(
     session: AsyncSession, channel_ids: Sequence[int]
 ) -> dict[int, list[LineupStream]]:
@@ -339,6 +382,34 @@ async def get_stream(session: AsyncSession, stream_id: int) -> Stream:
     if not stream.active:
         raise NoPlayableStream(f"stream {stream_id} is marked inactive by health checks")
     return stream
+
+
+async def play_mode(session: AsyncSession, channel_id: int, default: str) -> str:
+    """``redirect`` or ``proxy``: the channel's own override, else ``default`` (the setting)."""
+    override = await session.scalar(select(Channel.play_mode).where(Channel.id == channel_id))
+    return override if override in ("redirect", "proxy") else default
+
+
+async def vod_sources(
+    session: AsyncSession, kind: Literal["movie", "episode"], item_id: int
+) -> list[tuple[int, str]]:
+    """(source id, url) of a movie or episode, in provider priority order; :class:`NotFound`
+    when it has none on an enabled provider."""
+    model: type[VodMovieSource] | type[VodEpisodeSource]
+    if kind == "movie":
+        model, owner = VodMovieSource, VodMovieSource.movie_id
+    else:
+        model, owner = VodEpisodeSource, VodEpisodeSource.episode_id
+    rows = await session.execute(
+        select(model.id, model.url)
+        .join(Provider, Provider.id == model.provider_id)
+        .where(owner == item_id, model.removed_at.is_(None), Provider.enabled.is_(True))
+        .order_by(Provider.priority.desc(), model.id)
+    )
+    sources = [(int(sid), str(url)) for sid, url in rows]
+    if not sources:
+        raise NotFound(f"nothing to play for {item_id}")
+    return sources
 
 
 async def tuner_count(session: AsyncSession, configured: int | None = None) -> int:

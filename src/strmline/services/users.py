@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strmline.db.base import utcnow
 from strmline.db.models import User
 from strmline.errors import ConfigError, Conflict, NotFound
 
@@ -83,6 +84,15 @@ async def get(*, session: AsyncSession, user_id: int) -> User:
     return user
 
 
+async def get_by_token_version(*, session: AsyncSession, user_id: int, version: int) -> User | None:
+    """The active user a token names while its version is current (logout and a password
+    change bump it, ending every token issued before)."""
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active or user.token_version != version:
+        return None
+    return user
+
+
 async def get_by_username(*, session: AsyncSession, username: str) -> User | None:
     return (
         await session.execute(select(User).where(User.username == username))
@@ -107,6 +117,31 @@ async def authenticate(*, session: AsyncSession, username: str, password: str) -
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+
+
+def revoke_tokens(user: User) -> None:
+    """End every access and refresh token issued to ``user`` so far."""
+    user.token_version += 1
+
+
+def change_password(user: User, *, current: str, new: str) -> bool:
+    """Set a new password if ``current`` is right (other sessions end); False if it is wrong."""
+    if not verify_password(user.password_hash, current):
+        return False
+    check_password(new)
+    user.password_hash = hash_password(new)
+    revoke_tokens(user)
+    return True
+
+
+def rotate_api_token(user: User) -> str:
+    """A new API token; playlist, guide and tuner URLs with the old one stop working."""
+    user.api_token = new_api_token()
+    return user.api_token
 
 
 _DUMMY_HASH = hash_password("not-a-real-password")

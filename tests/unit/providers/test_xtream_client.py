@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from strmline.errors import ProviderAuthError, ProviderUnavailable
-from strmline.providers.http import redact_url
+from strmline.formats.redact import redact_url
 from strmline.providers.xtream import XtreamClient
 
 USER = "bob"

@@ -21,8 +21,6 @@ from fastapi import Request
 
 from strmline.config import Settings
 
-HD_QUALITIES = frozenset({"HD", "FHD", "QHD", "UHD", "8K"})
-
 # Where a /play URL leads changes with health checks and ranking: never let anything cache it.
 NO_STORE = {"Cache-Control": "no-store"}
 

@@ -16,7 +16,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.api.deps import SessionDep, SettingsDep, TokenUser
 from strmline.api.outputs.common import (
@@ -28,10 +27,9 @@ from strmline.api.outputs.common import (
     public_base,
     token_query,
 )
-from strmline.api.outputs.ids import guide_id
 from strmline.formats.m3u import M3UEntry, M3UHeader, write_m3u
 from strmline.services import tuning
-from strmline.services.tuning import LineupChannel, LineupStream
+from strmline.services.tuning import LineupChannel, LineupPage, LineupStream, guide_id
 
 router = APIRouter(tags=["outputs"])
 
@@ -84,34 +82,20 @@ def stream_entry(channel: LineupChannel, stream: LineupStream, urls: PlayUrls) -
 
 
 async def _body(
-    factory: async_sessionmaker[AsyncSession],
-    *,
-    base: str,
-    token: str,
-    category: str | None,
-    every_stream: bool,
-    first_free_number: int,
-    page_size: int,
+    pages: AsyncIterator[LineupPage], *, base: str, token: str, every_stream: bool
 ) -> AsyncIterator[bytes]:
     header = M3UHeader(attrs={"x-tvg-url": f"{base}/output/xmltv?{token_query(token)}"})
     yield "".join(write_m3u((), header=header)).encode()
     urls = PlayUrls.of(base, token)
-    # The request's own session is closed once the handler returns; the body reads in its own.
-    async with factory() as session:
-        pages = tuning.iter_lineup(
-            session,
-            first_free_number=first_free_number,
-            category=category,
-            page_size=page_size,
-        )
-        async for page in pages:
-            if every_stream:
-                streams = await tuning.streams_for(session, [c.id for c in page])
-                entries = [stream_entry(c, s, urls) for c in page for s in streams.get(c.id, ())]
-            else:
-                entries = [channel_entry(c, urls) for c in page]
-            # write_m3u opens every document with #EXTM3U; only the first chunk keeps it.
-            yield "".join(islice(write_m3u(entries), 1, None)).encode()
+    async for page in pages:
+        if every_stream:
+            entries = [
+                stream_entry(c, s, urls) for c in page.channels for s in page.streams.get(c.id, ())
+            ]
+        else:
+            entries = [channel_entry(c, urls) for c in page.channels]
+        # write_m3u opens every document with #EXTM3U; only the first chunk keeps it.
+        yield "".join(islice(write_m3u(entries), 1, None)).encode()
 
 
 @router.get(
@@ -150,15 +134,15 @@ async def m3u(
         headers["Content-Encoding"] = "gzip"
     if request.method == "HEAD":
         return head_response(headers, MEDIA_TYPE)
-    body = _body(
+    # Read in a session of its own: the request's is closed once the handler returns.
+    pages = tuning.lineup_pages(
         request.app.state.session_factory,
-        base=base,
-        token=user.api_token,
-        category=category,
-        every_stream=every_stream,
         first_free_number=state.first_free_number,
+        category=category,
         page_size=settings.outputs.page_size,
+        with_streams=every_stream,
     )
+    body = _body(pages, base=base, token=user.api_token, every_stream=every_stream)
     if gzip:
         body = gzip_stream(body)
     return StreamingResponse(body, media_type=MEDIA_TYPE, headers=headers)

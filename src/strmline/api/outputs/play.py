@@ -27,6 +27,7 @@ from strmline.api.outputs.common import NO_STORE
 from strmline.api.params import IdPath
 from strmline.config import Settings
 from strmline.pipelines import health
+from strmline.playback.failures import record_failures
 from strmline.providers.http import DEFAULT_USER_AGENT
 from strmline.services import tuning
 
@@ -121,9 +122,7 @@ async def _redirect_with_failover(
         failures.append((candidate.id, reason))
     if failures:
         # Awaited, not spawned: the next tune-in must already see the new ranks.
-        await proxy.record_failures(
-            request.app.state.session_factory, settings, channel_id, failures
-        )
+        await record_failures(request.app.state.session_factory, settings, channel_id, failures)
     if chosen is not None:
         return _redirect(chosen.url)
     untried = len(candidates) - len(failures)
@@ -148,7 +147,10 @@ async def play_channel(
     channel_id: IdPath, user: TokenUser, session: SessionDep, request: Request
 ) -> Response:
     settings = request.app.state.settings
-    if await proxy.play_mode(session, channel_id, settings) == "proxy":
+    if await tuning.play_mode(session, channel_id, settings.playback.mode) == "proxy":
+        # The request's (read-only) transaction ends here: its session lives until the response
+        # is over, and a proxied stream must not hold a pooled connection for hours.
+        await session.commit()
         return await proxy.proxy_response(
             request,
             channel_id=channel_id,

@@ -14,12 +14,11 @@ import asyncio
 import contextlib
 import zlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Literal
 
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
 
 from strmline.api.cache import Cache
 from strmline.api.deps import RuntimeDep, SessionDep, SettingsDep, TokenUser
@@ -28,8 +27,8 @@ from strmline.api.outputs.common import NO_STORE
 from strmline.api.outputs.play import CHECK_NAMESPACE
 from strmline.api.params import IdPath
 from strmline.config import Settings
-from strmline.db.models import Provider, VodEpisodeSource, VodMovieSource
 from strmline.providers.http import describe_error
+from strmline.services import tuning
 
 router = APIRouter(tags=["outputs"])
 
@@ -43,16 +42,10 @@ PASSED_HEADERS = (
 CHUNK = 64 * 1024
 
 
-async def _sources(session: Any, model: Any, owner: Any, item_id: int) -> list[tuple[int, str]]:
-    rows = await session.execute(
-        select(model.id, model.url)
-        .join(Provider, Provider.id == model.provider_id)
-        .where(owner == item_id, model.removed_at.is_(None), Provider.enabled.is_(True))
-        .order_by(Provider.priority.desc(), model.id)
-    )
-    sources = [(int(sid), str(url)) for sid, url in rows]
-    if not sources:
-        raise ApiError(404, "not_found", f"nothing to play for {item_id}")
+async def _sources(
+    session: SessionDep, kind: Literal["movie", "episode"], item_id: int
+) -> list[tuple[int, str]]:
+    sources = await tuning.vod_sources(session, kind, item_id)
     # The request's read transaction ends here: checks and proxied bodies take seconds to
     # hours, and must not hold a pooled connection (or SQLite's read snapshot) meanwhile.
     await session.commit()
@@ -164,7 +157,7 @@ async def play_movie(
     settings: SettingsDep,
     runtime: RuntimeDep,
 ) -> Response:
-    sources = await _sources(session, VodMovieSource, VodMovieSource.movie_id, movie_id)
+    sources = await _sources(session, "movie", movie_id)
     return await _play(
         request, "movie", sources, settings.strm.play_mode, await runtime.http_client()
     )
@@ -179,7 +172,7 @@ async def play_episode(
     settings: SettingsDep,
     runtime: RuntimeDep,
 ) -> Response:
-    sources = await _sources(session, VodEpisodeSource, VodEpisodeSource.episode_id, episode_id)
+    sources = await _sources(session, "episode", episode_id)
     return await _play(
         request, "episode", sources, settings.strm.play_mode, await runtime.http_client()
     )

@@ -8,7 +8,6 @@ from pydantic import BaseModel, Field
 from strmline.api.deps import CurrentUser, SessionDep, SettingsDep
 from strmline.api.errors import ApiError
 from strmline.api.security import decode, issue_tokens
-from strmline.db.base import utcnow
 from strmline.db.models import User
 from strmline.errors import Conflict
 from strmline.services import users as user_service
@@ -48,13 +47,17 @@ class ApiToken(BaseModel):
     api_token: str
 
 
+class SetupState(BaseModel):
+    needs_setup: bool
+
+
 def user_read(user: User) -> UserRead:
     return UserRead(id=user.id, username=user.username, role=user.role, is_active=user.is_active)
 
 
 @router.get("/api/setup", summary="Whether first-run setup is still needed")
-async def setup_state(session: SessionDep) -> dict[str, bool]:
-    return {"needs_setup": await user_service.count(session=session) == 0}
+async def setup_state(session: SessionDep) -> SetupState:
+    return SetupState(needs_setup=await user_service.count(session=session) == 0)
 
 
 @router.post(
@@ -84,22 +87,24 @@ async def login(
     )
     if user is None:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
-    user.last_login_at = utcnow()
+    user_service.record_login(user)
     return TokenPair(**issue_tokens(user, settings.get_secret_key()))
 
 
 @router.post("/api/auth/refresh", summary="A new token pair from a refresh token")
 async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenPair:
     user_id, version = decode(body.refresh_token, settings.get_secret_key(), "refresh")
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active or user.token_version != version:
+    user = await user_service.get_by_token_version(
+        session=session, user_id=user_id, version=version
+    )
+    if user is None:
         raise ApiError(401, "invalid_token", "the refresh token is no longer valid; log in again")
     return TokenPair(**issue_tokens(user, settings.get_secret_key()))
 
 
 @router.post("/api/auth/logout", status_code=204, summary="Invalidate every token of this user")
 async def logout(user: CurrentUser) -> None:
-    user.token_version += 1
+    user_service.revoke_tokens(user)
 
 
 @router.get("/api/auth/me", summary="The logged-in user")
@@ -111,10 +116,8 @@ async def me(user: CurrentUser) -> UserRead:
 async def change_password(
     body: PasswordChange, user: CurrentUser, settings: SettingsDep
 ) -> TokenPair:
-    if not user_service.verify_password(user.password_hash, body.current_password):
+    if not user_service.change_password(user, current=body.current_password, new=body.new_password):
         raise ApiError(403, "wrong_password", "the current password is wrong")
-    user.password_hash = user_service.hash_password(body.new_password)
-    user.token_version += 1
     return TokenPair(**issue_tokens(user, settings.get_secret_key()))
 
 
@@ -125,5 +128,4 @@ async def get_api_token(user: CurrentUser) -> ApiToken:
 
 @router.post("/api/auth/api-token", summary="Rotate your API token (old URLs stop working)")
 async def rotate_api_token(user: CurrentUser) -> ApiToken:
-    user.api_token = user_service.new_api_token()
-    return ApiToken(api_token=user.api_token)
+    return ApiToken(api_token=user_service.rotate_api_token(user))

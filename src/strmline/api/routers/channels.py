@@ -11,42 +11,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.api.cache import commit_catalog_change
 from strmline.api.deps import AdminUser, CurrentUser, SessionDep
 from strmline.api.pagination import CursorQuery, LimitQuery, Page
-from strmline.services import channels as channel_service
+from strmline.api.schemas import ChannelListItem
 from strmline.services import curation
 
 router = APIRouter(tags=["channels"])
 
 CATEGORIES_TTL = 300.0
-
-
-class ChannelListItem(BaseModel):
-    id: int
-    name: str
-    # Integral numbers come back as ints ("5", not "5.0"); tvg-chno may also be "5.1".
-    number: int | float | None
-    category: str | None
-    country: str | None
-    region: str | None
-    variant: str | None
-    logo: str | None
-    tvg_id: str | None
-    enabled: bool
-    stream_count: int
-    # Not deactivated by failed checks: playable, which is not the same as known to work.
-    active_stream_count: int
-    best_quality: str | None
-    working_stream_count: int = Field(description="streams whose last check passed")
-    failed_stream_count: int = Field(description="streams whose last check failed, or inactive")
-    unchecked_stream_count: int = Field(description="streams never checked yet")
-    health: Literal["working", "partial", "failing", "not_checked", "no_streams"] = Field(
-        description="working: every stream passed its last check; partial: some did; "
-        "failing: none did and some failed; not_checked: none checked yet"
-    )
 
 
 class StreamRead(BaseModel):
@@ -143,10 +117,10 @@ class Category(BaseModel):
     count: int
 
 
-async def _detail(session: AsyncSession, channel_id: int) -> ChannelDetail:
-    detail = await curation.get_detail(session=session, channel_id=channel_id)
+async def _detail(session: SessionDep, channel_id: int) -> ChannelDetail:
+    """What every write answers with: the channel as its screen shows it next."""
     return ChannelDetail.model_validate(
-        detail | channel_service.health_from_streams(detail["streams"])
+        await curation.get_detail(session=session, channel_id=channel_id)
     )
 
 
@@ -182,9 +156,8 @@ async def list_channels(
         order=order,
     )
     page = await curation.list_channels(session=session, params=params)
-    items = await channel_service.with_health(session, page.items)
     return Page[ChannelListItem](
-        items=[ChannelListItem.model_validate(item) for item in items],
+        items=[ChannelListItem.model_validate(item) for item in page.items],
         next_cursor=page.next_cursor,
     )
 

@@ -12,19 +12,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from strmline.api.cache import Cache
 from strmline.api.deps import CurrentUser, SessionDep
 from strmline.api.routers.jobs import JobRead
-from strmline.db.models import Job
 from strmline.services import dashboard as dashboard_service
 
 router = APIRouter(tags=["dashboard"])
 
 TTL_SECONDS = 15.0
-RECENT_JOBS = 10
-RUNNING_JOBS = 50
 
 
 class DashboardCounts(BaseModel):
@@ -85,18 +81,7 @@ async def dashboard(request: Request, session: SessionDep, _: CurrentUser) -> Da
         return await dashboard_service.summary(session=session)
 
     summary = await cache.get_or_set("dashboard", "summary", load, TTL_SECONDS)
-    running = await session.scalars(
-        select(Job)
-        .where(Job.state.in_(("queued", "running")))
-        .order_by(Job.id.desc())
-        .limit(RUNNING_JOBS)
-    )
-    recent = await session.scalars(
-        select(Job)
-        .where(Job.state.in_(("succeeded", "failed", "cancelled")))
-        .order_by(Job.id.desc())
-        .limit(RECENT_JOBS)
-    )
+    running, recent = await dashboard_service.list_jobs(session=session)
     return DashboardRead.model_validate(
         summary
         | {

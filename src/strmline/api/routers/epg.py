@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep, SettingsDep
 from strmline.api.errors import ApiError
-from strmline.api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from strmline.api.pagination import CursorQuery, LimitQuery, Page
+from strmline.api.schemas import JobAccepted
 from strmline.db.base import utcnow
 from strmline.db.models import EpgSource
 from strmline.services import epg_guide, epg_match
@@ -69,6 +70,75 @@ class EpgSourceUpdate(BaseModel):
 
 class ChannelEpgUpdate(BaseModel):
     epg_channel_id: int | None = Field(description="guide channel to pin; null: match again")
+
+
+class Slot(BaseModel):
+    title: str
+    start: datetime
+    stop: datetime
+
+
+class NowNextItem(BaseModel):
+    channel_id: int
+    channel: str
+    now: Slot | None
+    next: Slot | None
+
+
+class NowNextRead(BaseModel):
+    at: datetime | None = Field(None, description="absent when no channel was asked for")
+    items: list[NowNextItem]
+
+
+class Programme(BaseModel):
+    id: int
+    start: datetime
+    stop: datetime
+    title: str
+    sub_title: str | None
+    description: str | None
+    categories: list[str]
+    episode_num: str | None
+    episode_onscreen: str | None
+    icon: str | None
+    rating: str | None
+
+
+class GuideChannel(BaseModel):
+    channel_id: int
+    channel: str
+    logo: str | None
+    number: float | None
+    programmes: list[Programme]
+
+
+class GuideRead(BaseModel):
+    start: datetime
+    end: datetime
+    items: list[GuideChannel]
+    next_cursor: str | None
+
+
+class GuideSuggestion(BaseModel):
+    epg_channel_id: int
+    xmltv_id: str
+    name: str
+    score: int
+
+
+class UnmatchedChannel(BaseModel):
+    channel_id: int
+    channel: str
+    tvg_id: str | None
+    suggestions: list[GuideSuggestion]
+
+
+class ChannelEpgRead(BaseModel):
+    channel_id: int
+    epg_channel_id: int | None
+    epg_match_method: str | None
+    epg_match_confidence: int | None
+    epg_manual: bool
 
 
 def _read(source: EpgSource) -> EpgSourceRead:
@@ -133,11 +203,11 @@ async def delete_source(
 @router.post("/api/epg/sources/{source_id}/refresh", status_code=202, summary="Import a source now")
 async def refresh_source(
     source_id: int, session: SessionDep, runtime: RuntimeDep, user: AdminUser
-) -> dict[str, int]:
+) -> JobAccepted:
     await source_service.get(session=session, source_id=source_id)
     await session.commit()  # the job reads the source in its own session
     job = await runtime.submit("epg_import", {"source_id": source_id, "force": True})
-    return {"job_id": job.id}
+    return JobAccepted(job_id=job.id)
 
 
 def _ids(raw: str | None) -> list[int] | None:
@@ -152,7 +222,7 @@ def _ids(raw: str | None) -> list[int] | None:
     return list(dict.fromkeys(ids))
 
 
-@router.get("/api/epg/now", summary="What is on now and next")
+@router.get("/api/epg/now", summary="What is on now and next", response_model_exclude_unset=True)
 async def now_next(
     session: SessionDep,
     user: CurrentUser,
@@ -160,13 +230,16 @@ async def now_next(
         str | None, Query(description="comma-separated channel ids; default: all with a guide")
     ] = None,
     at: Annotated[datetime | None, Query(description="instead of now (ISO 8601)")] = None,
-) -> dict[str, Any]:
+) -> NowNextRead:
     ids = _ids(channels)
     if ids is not None and not ids:
-        return {"items": []}
+        return NowNextRead(items=[])
     when = at or utcnow()
     rows = await epg_guide.now_next(session, now=when, channel_ids=ids)
-    return {"at": when, "items": [r.as_dict() for r in rows[:MAX_NOW_CHANNELS]]}
+    return NowNextRead(
+        at=when,
+        items=[NowNextItem.model_validate(r.as_dict()) for r in rows[:MAX_NOW_CHANNELS]],
+    )
 
 
 @router.get("/api/epg/guide", summary="Programmes of a page of channels in a time window")
@@ -177,30 +250,26 @@ async def guide(
     end: Annotated[datetime | None, Query(description="default: start + 3 h; at most 48 h")] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
-) -> dict[str, Any]:
-    begin = start or utcnow()
-    begin, finish = epg_guide.clamp_window(begin, end or begin + timedelta(hours=3))
-    after = decode_cursor(cursor, int)
-    items, last = await epg_guide.guide_page(
-        session, start=begin, end=finish, after_id=after[0] if after else None, limit=limit
+) -> GuideRead:
+    window = await epg_guide.list_guide(
+        session=session, start=start, end=end, cursor=cursor, limit=limit
     )
-    return {
-        "start": begin,
-        "end": finish,
-        "items": items,
-        "next_cursor": encode_cursor(last) if last is not None else None,
-    }
+    return GuideRead(
+        start=window.start,
+        end=window.end,
+        items=[GuideChannel.model_validate(item) for item in window.items],
+        next_cursor=window.next_cursor,
+    )
 
 
 @router.get("/api/epg/unmatched", summary="Channels without a guide, with suggestions")
 async def unmatched(
     session: SessionDep, user: CurrentUser, cursor: CursorQuery = None, limit: LimitQuery = 50
-) -> dict[str, Any]:
-    after = decode_cursor(cursor, int)
-    items, last = await epg_guide.unmatched_page(
-        session, after_id=after[0] if after else None, limit=limit
+) -> Page[UnmatchedChannel]:
+    items, next_cursor = await epg_guide.list_unmatched(session=session, cursor=cursor, limit=limit)
+    return Page[UnmatchedChannel](
+        items=[UnmatchedChannel.model_validate(item) for item in items], next_cursor=next_cursor
     )
-    return {"items": items, "next_cursor": encode_cursor(last) if last is not None else None}
 
 
 @router.put("/api/channels/{channel_id}/epg", summary="Pin a channel's guide (or unpin: null)")
@@ -210,17 +279,17 @@ async def set_channel_epg(
     session: SessionDep,
     settings: SettingsDep,
     user: AdminUser,
-) -> dict[str, Any]:
+) -> ChannelEpgRead:
     channel = await epg_match.assign(
         session=session,
         channel_id=channel_id,
         epg_channel_id=body.epg_channel_id,
         threshold=settings.epg.fuzzy_threshold,
     )
-    return {
-        "channel_id": channel.id,
-        "epg_channel_id": channel.epg_channel_id,
-        "epg_match_method": channel.epg_match_method,
-        "epg_match_confidence": channel.epg_match_confidence,
-        "epg_manual": channel.epg_manual,
-    }
+    return ChannelEpgRead(
+        channel_id=channel.id,
+        epg_channel_id=channel.epg_channel_id,
+        epg_match_method=channel.epg_match_method,
+        epg_match_confidence=channel.epg_match_confidence,
+        epg_manual=channel.epg_manual,
+    )

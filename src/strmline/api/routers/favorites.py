@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from strmline.api.deps import CurrentUser, SessionDep
-from strmline.api.pagination import (
-    DEFAULT_LIMIT,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    decode_cursor,
-    encode_cursor,
-    split_page,
-)
+from strmline.api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from strmline.api.params import IdPath
-from strmline.services import channels as channel_service
+from strmline.api.schemas import ChannelListItem
 from strmline.services import favorites as favorite_service
 
 router = APIRouter(prefix="/api/favorites", tags=["favorites"])
+
+
+class FavoriteChannel(ChannelListItem):
+    favorite: bool = True
 
 
 @router.get("", summary="Your favourite channels, by name")
@@ -29,21 +23,12 @@ async def list_favorites(
     user: CurrentUser,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[dict[str, Any]]:
-    after = decode_cursor(cursor, str, int)
-    channels, more = split_page(
-        await favorite_service.list_page(
-            session=session,
-            user_id=user.id,
-            limit=limit + 1,
-            after=(after[0], after[1]) if after else None,
-        ),
-        limit,
+) -> Page[FavoriteChannel]:
+    items, next_cursor = await favorite_service.list_page(
+        session=session, user_id=user.id, limit=limit, cursor=cursor
     )
-    items = [channel_service.channel_view(c) | {"favorite": True} for c in channels]
-    return Page[dict[str, Any]](
-        items=await channel_service.with_health(session, items),
-        next_cursor=encode_cursor(channels[-1].name, channels[-1].id) if more else None,
+    return Page[FavoriteChannel](
+        items=[FavoriteChannel.model_validate(item) for item in items], next_cursor=next_cursor
     )
 
 

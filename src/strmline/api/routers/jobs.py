@@ -7,21 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
-from strmline.api.pagination import (
-    DEFAULT_LIMIT,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    decode_cursor,
-    encode_cursor,
-    split_page,
-)
+from strmline.api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from strmline.api.params import IdPath
-from strmline.db.models import Job
-from strmline.errors import NotFound
+from strmline.services import jobs as job_service
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -53,27 +43,15 @@ async def list_jobs(
     kind: Annotated[list[str] | None, Query(description="only these kinds (repeatable)")] = None,
     state: Annotated[list[str] | None, Query(description="only these states (repeatable)")] = None,
 ) -> Page[JobRead]:
-    after = decode_cursor(cursor, int)
-    query = select(Job).order_by(Job.id.desc()).limit(limit + 1)
-    if kind:
-        query = query.where(Job.kind.in_(kind))
-    if state:
-        query = query.where(Job.state.in_(state))
-    if after is not None:
-        query = query.where(Job.id < after[0])
-    jobs, more = split_page(list((await session.scalars(query)).all()), limit)
-    return Page[JobRead](
-        items=[JobRead.model_validate(j) for j in jobs],
-        next_cursor=encode_cursor(jobs[-1].id) if more else None,
+    jobs, next_cursor = await job_service.list_page(
+        session=session, limit=limit, cursor=cursor, kinds=kind, states=state
     )
+    return Page[JobRead](items=[JobRead.model_validate(j) for j in jobs], next_cursor=next_cursor)
 
 
 @router.get("/{job_id}", summary="One job")
 async def get_job(job_id: IdPath, session: SessionDep, _: CurrentUser) -> JobRead:
-    job = await session.get(Job, job_id)
-    if job is None:
-        raise NotFound(f"job {job_id} not found")
-    return JobRead.model_validate(job)
+    return JobRead.model_validate(await job_service.get(session=session, job_id=job_id))
 
 
 @router.post("/{job_id}/cancel", summary="Cancel a queued job, or ask a running one to stop")

@@ -6,56 +6,29 @@ it through the job-event watcher (``strmline.api.metrics``), so ``last_sync_*`` 
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, tuple_
-from sqlalchemy.exc import IntegrityError
 
 from strmline.api.cache import Cache, commit_catalog_change
 from strmline.api.deps import AdminUser, RuntimeDep, SessionDep, SettingsDep
-from strmline.api.pagination import (
-    DEFAULT_LIMIT,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    decode_cursor,
-    encode_cursor,
-    split_page,
-)
+from strmline.api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from strmline.api.params import IdPath
-from strmline.db.models import Provider, Stream
-from strmline.errors import Conflict, NotFound
+from strmline.db.models import Provider
 from strmline.services import provider_check
 from strmline.services import providers as provider_service
+from strmline.services.providers import (
+    MAX_CONNECTIONS,
+    MAX_PRIORITY,
+    MAX_REFRESH_MINUTES,
+    ProviderCreate,
+)
 
 router = APIRouter(prefix="/api/providers", tags=["providers"])
 
 LIST_TTL_SECONDS = 60.0
-# Bounds that keep values inside the 32-bit columns and within reason.
-MAX_PRIORITY = 1_000_000
-MAX_CONNECTIONS = 10_000
-MAX_REFRESH_MINUTES = 366 * 24 * 60
-
-
-class ProviderCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    kind: Literal["m3u", "xtream"]
-    url: str = Field(min_length=1)
-    username: str | None = Field(None, max_length=200)
-    password: str | None = Field(None, max_length=200)
-    backup_urls: list[str] = Field(default_factory=list)
-    user_agent: str | None = Field(None, max_length=300)
-    priority: int = Field(0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
-    max_connections: int | None = Field(None, ge=1, le=MAX_CONNECTIONS)
-    refresh_minutes: int | None = Field(None, ge=5, le=MAX_REFRESH_MINUTES)
-    refresh_cron: str | None = Field(None, max_length=100)
-    output_format: Literal["ts", "m3u8"] = "ts"
-    epg_url: str | None = None
-    enabled: bool = True
 
 
 class ProviderUpdate(BaseModel):
@@ -119,12 +92,6 @@ class SyncStarted(BaseModel):
     job_id: int
 
 
-# Fields that cannot be cleared: a null in a PATCH for these means "leave as is".
-_REQUIRED = frozenset(
-    {"name", "kind", "url", "backup_urls", "priority", "output_format", "enabled", "password"}
-)
-
-
 def _read(provider: Provider, stream_count: int) -> ProviderRead:
     return ProviderRead.model_validate(provider_service.public_view(provider, stream_count))
 
@@ -132,24 +99,6 @@ def _read(provider: Provider, stream_count: int) -> ProviderRead:
 def _cache(request: Request) -> Cache:
     cache: Cache = request.app.state.cache
     return cache
-
-
-async def _stream_count(session: SessionDep, provider_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Stream)
-            .where(Stream.provider_id == provider_id, Stream.removed_at.is_(None))
-        )
-        or 0
-    )
-
-
-async def _get(session: SessionDep, provider_id: int) -> Provider:
-    provider = await session.get(Provider, provider_id)
-    if provider is None:
-        raise NotFound(f"no provider with id {provider_id}")
-    return provider
 
 
 @router.get("", summary="Providers with their stream counts and last sync")
@@ -160,31 +109,12 @@ async def list_providers(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[ProviderRead]:
-    after = decode_cursor(cursor, int, int)
-
     async def load() -> dict[str, Any]:
-        counts = (
-            select(Stream.provider_id, func.count().label("n"))
-            .where(Stream.removed_at.is_(None))
-            .group_by(Stream.provider_id)
-            .subquery()
+        rows, next_cursor = await provider_service.list_page(
+            session=session, limit=limit, cursor=cursor
         )
-        # Sorted by priority (highest first), then id; the keyset is (-priority, id).
-        query = (
-            select(Provider, func.coalesce(counts.c.n, 0))
-            .outerjoin(counts, counts.c.provider_id == Provider.id)
-            .order_by(Provider.priority.desc(), Provider.id)
-            .limit(limit + 1)
-        )
-        if after is not None:
-            query = query.where(tuple_(-Provider.priority, Provider.id) > tuple_(*after))
-        rows, more = split_page(list((await session.execute(query)).all()), limit)
-        items = [_read(p, int(n)).model_dump(mode="json") for p, n in rows]
-        last = rows[-1][0] if rows else None
-        return {
-            "items": items,
-            "next_cursor": encode_cursor(-last.priority, last.id) if more and last else None,
-        }
+        items = [_read(p, n).model_dump(mode="json") for p, n in rows]
+        return {"items": items, "next_cursor": next_cursor}
 
     page = await _cache(request).get_or_set(
         "providers", f"list:{limit}:{cursor or ''}", load, LIST_TTL_SECONDS
@@ -196,53 +126,36 @@ async def list_providers(
 async def create_provider(
     body: ProviderCreate, request: Request, session: SessionDep, _: AdminUser
 ) -> ProviderRead:
-    provider = await provider_service.create(
-        session=session, spec=provider_service.ProviderCreate(**body.model_dump())
-    )
+    provider = await provider_service.create(session=session, spec=body)
     await commit_catalog_change(request, session)
     return _read(provider, 0)
 
 
 @router.get("/{provider_id}", summary="One provider")
 async def get_provider(provider_id: IdPath, session: SessionDep, _: AdminUser) -> ProviderRead:
-    provider = await _get(session, provider_id)
-    return _read(provider, await _stream_count(session, provider.id))
+    provider = await provider_service.get(session=session, provider_id=provider_id)
+    count = await provider_service.count_streams(session=session, provider_id=provider.id)
+    return _read(provider, count)
 
 
 @router.patch("/{provider_id}", summary="Change a provider (only the fields sent)")
 async def update_provider(
     provider_id: IdPath, body: ProviderUpdate, request: Request, session: SessionDep, _: AdminUser
 ) -> ProviderRead:
-    provider = await _get(session, provider_id)
-    current = provider_service.ProviderCreate(
-        **{
-            f.name: getattr(provider, f.name)
-            for f in dataclasses.fields(provider_service.ProviderCreate)
-        }
+    provider = await provider_service.get(session=session, provider_id=provider_id)
+    await provider_service.update(
+        session=session, provider=provider, changes=body.model_dump(exclude_unset=True)
     )
-    changes = {
-        name: value
-        for name, value in body.model_dump(exclude_unset=True).items()
-        if not (name in _REQUIRED and value in (None, ""))
-    }
-    spec = provider_service.validate(dataclasses.replace(current, **changes))
-    for f in dataclasses.fields(spec):
-        value = getattr(spec, f.name)
-        if getattr(provider, f.name) != value:
-            setattr(provider, f.name, value)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"a provider named {spec.name!r} already exists") from exc
     await commit_catalog_change(request, session)
-    return _read(provider, await _stream_count(session, provider.id))
+    count = await provider_service.count_streams(session=session, provider_id=provider.id)
+    return _read(provider, count)
 
 
 @router.delete("/{provider_id}", status_code=204, summary="Remove a provider and its streams")
 async def delete_provider(
     provider_id: IdPath, request: Request, session: SessionDep, _: AdminUser
 ) -> Response:
-    provider = await _get(session, provider_id)
+    provider = await provider_service.get(session=session, provider_id=provider_id)
     await provider_service.delete(session=session, provider=provider)
     await commit_catalog_change(request, session)
     return Response(status_code=204)
@@ -256,7 +169,7 @@ async def test_provider(
     runtime: RuntimeDep,
     _: AdminUser,
 ) -> ProviderTestResult:
-    provider = await _get(session, provider_id)
+    provider = await provider_service.get(session=session, provider_id=provider_id)
     # Release the request's connection before waiting on a slow provider.
     await session.commit()
     result = await provider_check.check(
@@ -275,6 +188,6 @@ async def sync_provider(
         bool, Query(description="write even when the shrink guard would refuse")
     ] = False,
 ) -> SyncStarted:
-    provider = await _get(session, provider_id)
+    provider = await provider_service.get(session=session, provider_id=provider_id)
     job = await runtime.submit("sync", {"provider_id": provider.id, "force": force}, trigger="api")
     return SyncStarted(job_id=job.id)

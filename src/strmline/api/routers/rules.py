@@ -14,17 +14,10 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from strmline.api.deps import AdminUser, SessionDep
-from strmline.api.pagination import (
-    DEFAULT_LIMIT,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    page_by_id,
-)
+from strmline.api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from strmline.api.params import IdPath
-from strmline.db.models import MergeRule
-from strmline.errors import NotFound
 from strmline.matching.rules import compile_pattern
+from strmline.services import rules as rule_service
 
 router = APIRouter(prefix="/api/rules", tags=["rules"])
 
@@ -78,13 +71,6 @@ class RuleRead(BaseModel):
     updated_at: datetime
 
 
-async def _get(session: SessionDep, rule_id: int) -> MergeRule:
-    rule = await session.get(MergeRule, rule_id)
-    if rule is None:
-        raise NotFound(f"no merge rule with id {rule_id}")
-    return rule
-
-
 @router.get("", summary="Merge rules, by id")
 async def list_rules(
     session: SessionDep,
@@ -92,37 +78,36 @@ async def list_rules(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[RuleRead]:
-    return await page_by_id(session, MergeRule, RuleRead, limit, cursor)
+    rules, next_cursor = await rule_service.list_page(session=session, limit=limit, cursor=cursor)
+    return Page[RuleRead](
+        items=[RuleRead.model_validate(r) for r in rules], next_cursor=next_cursor
+    )
 
 
 @router.post("", status_code=201, summary="Add a merge rule")
 async def create_rule(body: RuleCreate, session: SessionDep, _: AdminUser) -> RuleRead:
-    rule = MergeRule(**body.model_dump())
-    session.add(rule)
-    await session.flush()
+    rule = await rule_service.create(session=session, **body.model_dump())
     return RuleRead.model_validate(rule)
 
 
 @router.get("/{rule_id}", summary="One merge rule")
 async def get_rule(rule_id: IdPath, session: SessionDep, _: AdminUser) -> RuleRead:
-    return RuleRead.model_validate(await _get(session, rule_id))
+    return RuleRead.model_validate(await rule_service.get(session=session, rule_id=rule_id))
 
 
 @router.patch("/{rule_id}", summary="Change a merge rule (only the fields sent)")
 async def update_rule(
     rule_id: IdPath, body: RuleUpdate, session: SessionDep, _: AdminUser
 ) -> RuleRead:
-    rule = await _get(session, rule_id)
-    for name, value in body.model_dump(exclude_unset=True).items():
-        # kind and patterns cannot be cleared; only the note can be set back to null.
-        if value is not None or name == "note":
-            setattr(rule, name, value)
-    await session.flush()
-    await session.refresh(rule)
-    return RuleRead.model_validate(rule)
+    rule = await rule_service.get(session=session, rule_id=rule_id)
+    changes = body.model_dump(exclude_unset=True)
+    return RuleRead.model_validate(
+        await rule_service.update(session=session, rule=rule, changes=changes)
+    )
 
 
 @router.delete("/{rule_id}", status_code=204, summary="Delete a merge rule")
 async def delete_rule(rule_id: IdPath, session: SessionDep, _: AdminUser) -> Response:
-    await session.delete(await _get(session, rule_id))
+    rule = await rule_service.get(session=session, rule_id=rule_id)
+    await rule_service.delete(session=session, rule=rule)
     return Response(status_code=204)

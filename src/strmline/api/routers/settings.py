@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, RootModel
 
 from strmline.api.cache import CATALOG_NAMESPACES, Cache
 from strmline.api.deps import AdminUser, SessionDep, SettingsDep
@@ -17,12 +18,26 @@ from strmline.services import settings as settings_service
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
 
-SettingsView = dict[str, dict[str, dict[str, Any]]]
+
+class SettingRead(BaseModel):
+    """One editable setting: its live value, default, help text, JSON type and limits."""
+
+    value: Any
+    default: Any
+    description: str | None
+    type: str
+    nullable: bool
+    constraints: dict[str, Any]
+    overridden: bool
+
+
+class SettingsView(RootModel[dict[str, dict[str, SettingRead]]]):
+    """``{group: {key: setting}}``, groups and keys in the order of the settings models."""
 
 
 async def _view(session: SessionDep, settings: SettingsDep) -> SettingsView:
     saved = await settings_service.load(session=session, settings=settings)
-    return settings_service.describe(settings, set(saved))
+    return SettingsView.model_validate(settings_service.describe(settings, set(saved)))
 
 
 @router.get("", summary="Editable settings by group: value, default, description, type, limits")

@@ -11,19 +11,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from strmline.api.deps import AdminUser, SessionDep
-from strmline.api.pagination import (
-    DEFAULT_LIMIT,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    page_by_id,
-)
+from strmline.api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from strmline.api.params import IdPath
-from strmline.db.models import User
-from strmline.errors import Conflict
+from strmline.services import user_admin
 from strmline.services import users as user_service
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -54,26 +46,6 @@ class UserRead(BaseModel):
     last_login_at: datetime | None
 
 
-async def _other_active_admins(session: SessionDep, user_id: int) -> int:
-    # FOR UPDATE (PostgreSQL; SQLite serialises writers anyway) so two admins demoting each
-    # other at the same moment cannot both see the other one as the remaining admin.
-    ids = await session.scalars(
-        select(User.id)
-        .where(User.role == "admin", User.is_active.is_(True), User.id != user_id)
-        .with_for_update()
-    )
-    return len(ids.all())
-
-
-async def _keep_an_admin(session: SessionDep, user: User, action: str) -> None:
-    if (
-        user.role == "admin"
-        and user.is_active
-        and await _other_active_admins(session, user.id) == 0
-    ):
-        raise Conflict(f"cannot {action} the last active admin", details={"user_id": user.id})
-
-
 @router.get("", summary="Every user, by id")
 async def list_users(
     session: SessionDep,
@@ -81,7 +53,10 @@ async def list_users(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[UserRead]:
-    return await page_by_id(session, User, UserRead, limit, cursor)
+    users, next_cursor = await user_admin.list_page(session=session, limit=limit, cursor=cursor)
+    return Page[UserRead](
+        items=[UserRead.model_validate(u) for u in users], next_cursor=next_cursor
+    )
 
 
 @router.post("", status_code=201, summary="Add a user")
@@ -97,30 +72,17 @@ async def update_user(
     user_id: IdPath, body: UserUpdate, session: SessionDep, _: AdminUser
 ) -> UserRead:
     user = await user_service.get(session=session, user_id=user_id)
-    losing_admin = (body.role is not None and body.role != "admin") or body.is_active is False
-    if losing_admin:
-        await _keep_an_admin(session, user, "demote or deactivate")
-    changed = False
-    if body.password is not None:
-        user.password_hash = user_service.hash_password(body.password)
-        changed = True
-    if body.role is not None and body.role != user.role:
-        user.role = body.role
-        changed = True
-    if body.is_active is not None and body.is_active != user.is_active:
-        user.is_active = body.is_active
-        changed = True
-    if changed:
-        user.token_version += 1
-    await session.flush()
+    await user_admin.update(
+        session=session,
+        user=user,
+        password=body.password,
+        role=body.role,
+        is_active=body.is_active,
+    )
     return UserRead.model_validate(user)
 
 
 @router.delete("/{user_id}", status_code=204, summary="Delete a user (not yourself)")
 async def delete_user(user_id: IdPath, session: SessionDep, admin: AdminUser) -> Response:
-    if user_id == admin.id:
-        raise Conflict("you cannot delete your own account", details={"user_id": user_id})
-    user = await user_service.get(session=session, user_id=user_id)
-    await _keep_an_admin(session, user, "delete")
-    await session.delete(user)
+    await user_admin.delete(session=session, user_id=user_id, acting_user_id=admin.id)
     return Response(status_code=204)

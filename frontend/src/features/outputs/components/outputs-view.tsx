@@ -3,7 +3,6 @@ import { CopyField } from '@/components/copy-field';
 import { ErrorMessage, Loading } from '@/components/feedback';
 import { JobProgress } from '@/components/job-progress';
 import { useApiToken } from '@/lib/api-token';
-import { useMe } from '@/features/auth/api/get-me';
 import { useRotateApiToken } from '@/features/outputs/api/rotate-token';
 import { useWriteLibrary } from '@/features/outputs/api/write-library';
 
@@ -35,10 +34,9 @@ function LibrarySection() {
   );
 }
 
-export function OutputsView() {
+export function OutputsView({ isAdmin }: { isAdmin: boolean }) {
   const token = useApiToken();
   const rotate = useRotateApiToken();
-  const me = useMe();
   const origin = window.location.origin;
   if (token.isPending) return <Loading />;
   if (token.isError) return <ErrorMessage error={token.error} title="Your token could not be loaded" />;
@@ -66,7 +64,7 @@ export function OutputsView() {
         <CopyField label="HDHomeRun tuner" value={hdhr} hint="For Plex, Jellyfin and Emby Live TV as a network tuner." />
       </section>
 
-      {me.data?.role === 'admin' ? <LibrarySection /> : null}
+      {isAdmin ? <LibrarySection /> : null}
 
       <section className="card">
         <h2>Set up your player</h2>

@@ -1,10 +1,12 @@
+import { useState } from 'react';
 import { StatusBadge } from '@/components/feedback';
 import { formatDate, formatNumber } from '@/lib/format';
 import type { Account } from '@/types/api';
 
 export function AccountInfo({ account }: { account: Account }) {
+  const [now] = useState(Date.now); // when the panel opened, so a re-render never flips it
   const expires = account.expires_at ? new Date(account.expires_at) : null;
-  const soon = expires ? expires.getTime() - Date.now() < 7 * 86400_000 : false;
+  const soon = expires ? expires.getTime() - now < 7 * 86400_000 : false;
   return (
     <dl className="kv small">
       <dt>Account</dt>

@@ -1,8 +1,7 @@
-"""Fetching one provider's VOD: Xtream movies/series (+ details) or the VOD entries of an M3U.
+"""Fetch: one provider's VOD lists, Xtream movies/series (+ details) or the VOD entries of an M3U.
 
-Both provider kinds end up as the same rows (:class:`MovieIn`, :class:`SeriesIn`,
-:class:`EpisodeIn`), each with a content hash, so the sync in :mod:`strmline.pipelines.vod`
-only ever diffs and writes. Details are fetched with a semaphore: a panel with 2,000 series
+Both provider kinds end up as the same rows (:mod:`.items`), each with a content hash, so the
+later stages only ever diff and write. Details are fetched with a semaphore: a panel with 2,000 series
 must not see 2,000 requests at once, and one failing series must not fail the rest.
 """
 
@@ -13,12 +12,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-
-import orjson
 
 from strmline.db.models import Provider
 from strmline.errors import StrmlineError
@@ -36,228 +31,28 @@ from strmline.formats.xtream_vod import (
 )
 from strmline.matching.names import normalize
 from strmline.pipelines.context import PipelineContext
+from strmline.pipelines.vod.items import EpisodeIn, MovieIn, SeriesIn, content_hash
+from strmline.providers.base import LiveItem
 from strmline.providers.m3u import fetch_m3u
 from strmline.providers.xtream import XtreamClient
 from strmline.services.providers import xtream_client
 
-__all__ = ["EpisodeIn", "MovieIn", "SeriesIn", "VodSource", "open_source"]
+__all__ = ["VodSource", "is_vod_entry", "open_source"]
 
 
-def _hash(values: list[Any]) -> str:
-    payload = orjson.dumps(values, option=orjson.OPT_NON_STR_KEYS)
-    return hashlib.blake2b(payload, digest_size=8).hexdigest()
+def is_vod_entry(item: LiveItem) -> bool:
+    """True for playlist entries that are movies or episodes, not live channels.
+
+    The live sync leaves these entries to the VOD sync for M3U providers with
+    ``Provider.vod_detect`` on.
+    """
+    return looks_like_vod(item.name, item.group, item.url, dict(item.attrs)) is not None
 
 
 def _ext(url: str, default: str) -> str:
     tail = urlsplit(url).path.rsplit("/", 1)[-1]
     ext = tail.rsplit(".", 1)[-1].lower() if "." in tail else ""
     return ext if ext.isalnum() and len(ext) <= 5 else default
-
-
-@dataclass(slots=True)
-class MovieIn:
-    key: str
-    name: str
-    title: str
-    year: int | None
-    url: str
-    container: str | None
-    category: str | None
-    language: str | None = None
-    quality: str | None = None
-    tmdb_id: str | None = None
-    imdb_id: str | None = None
-    poster: str | None = None
-    rating: float | None = None
-    plot: str | None = None
-    genre: str | None = None
-    added: datetime | None = None
-    hash: str = ""
-
-    def seal(self) -> MovieIn:
-        self.hash = _hash(
-            [
-                self.name,
-                self.title,
-                self.year,
-                self.url,
-                self.container,
-                self.category,
-                self.tmdb_id,
-                self.poster,
-                self.rating,
-                self.added.isoformat() if self.added else None,
-            ]
-        )
-        return self
-
-    def title_update(self, key: str) -> dict[str, Any]:
-        return {
-            "title": self.title[:400],
-            "search_title": normalize(self.title)[:400],
-            "match_key": key,
-            "year": self.year,
-            "language": self.language,
-            "category": (self.category or None) and self.category[:200],
-            "rating": self.rating,
-            "poster": self.poster,
-        }
-
-    def title_row(self, key: str, now: datetime) -> dict[str, Any]:
-        # Ids only on insert: updates must not clear them (the sync fills missing ones).
-        return self.title_update(key) | {
-            "tmdb_id": self.tmdb_id,
-            "imdb_id": self.imdb_id,
-            "genre": self.genre and self.genre[:200],
-            "plot": self.plot,
-            "info": None,
-            "strm_path": None,
-            "strm_hash": None,
-            "removed_at": None,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-    def source_values(self, now: datetime) -> dict[str, Any]:
-        return {
-            "name": self.name[:400],
-            "url": self.url,
-            "container": self.container,
-            "quality": self.quality,
-            "category": self.category and self.category[:200],
-            "content_hash": self.hash,
-            "added_at": self.added,
-            "last_seen_sync": now,
-            "removed_at": None,
-            "updated_at": now,
-        }
-
-
-@dataclass(slots=True)
-class SeriesIn:
-    key: str
-    name: str
-    title: str
-    year: int | None
-    category: str | None
-    last_modified: str | None
-    tmdb_id: str | None = None
-    poster: str | None = None
-    plot: str | None = None
-    genre: str | None = None
-    rating: float | None = None
-    hash: str = ""
-
-    def seal(self) -> SeriesIn:
-        self.hash = _hash(
-            [
-                self.name,
-                self.title,
-                self.year,
-                self.category,
-                self.tmdb_id,
-                self.poster,
-                self.plot,
-                self.genre,
-                self.rating,
-            ]
-        )
-        return self
-
-    def title_update(self, key: str) -> dict[str, Any]:
-        return {
-            "title": self.title[:400],
-            "search_title": normalize(self.title)[:400],
-            "match_key": key,
-            "year": self.year,
-            "category": self.category and self.category[:200],
-            "genre": self.genre and self.genre[:200],
-            "plot": self.plot,
-            "rating": self.rating,
-            "poster": self.poster,
-        }
-
-    def title_row(self, key: str, now: datetime) -> dict[str, Any]:
-        return self.title_update(key) | {
-            "tmdb_id": self.tmdb_id,
-            "imdb_id": None,
-            "info": None,
-            "strm_dir": None,
-            "removed_at": None,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-    def source_values(self, now: datetime) -> dict[str, Any]:
-        return {
-            "name": self.name[:400],
-            "category": self.category and self.category[:200],
-            "last_modified": self.last_modified and self.last_modified[:40],
-            "content_hash": self.hash,
-            "last_seen_sync": now,
-            "removed_at": None,
-            "updated_at": now,
-        }
-
-
-@dataclass(slots=True)
-class EpisodeIn:
-    key: str
-    season: int
-    episode: int
-    title: str | None
-    url: str
-    container: str | None
-    plot: str | None = None
-    air_date: str | None = None
-    rating: float | None = None
-    hash: str = ""
-
-    def seal(self) -> EpisodeIn:
-        self.hash = _hash(
-            [
-                self.season,
-                self.episode,
-                self.title,
-                self.url,
-                self.container,
-                self.plot,
-                self.air_date,
-                self.rating,
-            ]
-        )
-        return self
-
-    def episode_update(self) -> dict[str, Any]:
-        return {
-            "title": self.title and self.title[:400],
-            "plot": self.plot,
-            "air_date": self.air_date and self.air_date[:20],
-            "rating": self.rating,
-        }
-
-    def episode_row(self, series_id: int, now: datetime) -> dict[str, Any]:
-        return self.episode_update() | {
-            "series_id": series_id,
-            "season": self.season,
-            "episode": self.episode,
-            "info": None,
-            "strm_path": None,
-            "strm_hash": None,
-            "removed_at": None,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-    def source_values(self, now: datetime) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "container": self.container,
-            "content_hash": self.hash,
-            "last_seen_sync": now,
-            "removed_at": None,
-            "updated_at": now,
-        }
 
 
 def _parse_titles(name: str, title: str | None) -> tuple[ParsedTitle, str]:
@@ -480,7 +275,7 @@ class M3uVod(VodSource):
             )
         for key, show in shows.items():
             # The episode list itself plays the role of Xtream's last_modified.
-            show.last_modified = _hash(sorted((e.key, e.hash) for e in episodes[key]))[:40]
+            show.last_modified = content_hash(sorted((e.key, e.hash) for e in episodes[key]))[:40]
             show.seal()
         self._episodes = dict(episodes)
         return movies, list(shows.values())
