@@ -94,6 +94,11 @@ class SyncSettings(BaseModel):
 
 class MatchSettings(BaseModel):
     threshold: int = Field(90, ge=50, le=100, description="fuzzy name similarity needed to merge")
+    catalogue: bool = Field(
+        True,
+        description="use the built-in channel catalogue for aliases, logos, categories and "
+        "guide ids (never over a merge rule or a manual move)",
+    )
 
 
 class HttpSettings(BaseModel):
@@ -199,6 +204,15 @@ class PlaybackSettings(BaseModel):
     check_cache_seconds: float = Field(
         30.0, ge=0, description="redirect mode: a stream that passed is not rechecked this long"
     )
+    hls_quality: str = Field(
+        "best",
+        pattern=r"^(best|worst|\d{3,4}p?)$",
+        description="proxy mode, HLS upstreams: the variant to read: best, worst, or a height cap "
+        "such as 720p",
+    )
+    hls_prefetch: int = Field(
+        2, ge=1, le=8, description="proxy mode, HLS upstreams: segments fetched ahead at once"
+    )
 
 
 class VodSettings(BaseModel):
@@ -261,6 +275,68 @@ class EpgSettings(BaseModel):
     )
 
 
+class DiscoverySettings(BaseModel):
+    """HDHomeRun discovery (UDP 65001), SSDP (UDP 1900) and a tuner at the server root, so
+    media servers' "detect devices" find strmline. Off by default: it opens UDP ports on every
+    interface and tells anyone on the network the announced user's tuner URL (its API token).
+    The sockets are opened at start: their settings are deployment-level (env or .env)."""
+
+    enabled: bool = Field(
+        False,
+        description="answer HDHomeRun discovery (UDP) and SSDP searches on the network",
+        json_schema_extra={"editable": False},
+    )
+    bind: str = Field(
+        "0.0.0.0",
+        description="address the discovery sockets listen on (0.0.0.0: every interface)",
+        json_schema_extra={"editable": False},
+    )
+    hdhr_port: int = Field(
+        65001,
+        ge=0,
+        le=65535,
+        description="SiliconDust discovery UDP port",
+        json_schema_extra={"editable": False},
+    )
+    ssdp: bool = Field(
+        True,
+        description="also answer SSDP M-SEARCH (when enabled)",
+        json_schema_extra={"editable": False},
+    )
+    ssdp_port: int = Field(
+        1900, ge=0, le=65535, description="SSDP UDP port", json_schema_extra={"editable": False}
+    )
+    ssdp_notify: bool = Field(
+        False,
+        description="also multicast SSDP NOTIFY announcements every notify_seconds",
+        json_schema_extra={"editable": False},
+    )
+    notify_seconds: float = Field(
+        900.0,
+        ge=30,
+        description="interval of SSDP NOTIFY messages",
+        json_schema_extra={"editable": False},
+    )
+    http_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="web server port in announced URLs when base_url is not set; default: "
+        "base_url's port",
+    )
+    user: str | None = Field(
+        None,
+        description="user whose tuner (and API token) is announced and served at the root; "
+        "default: the first admin",
+    )
+    root_tuner: bool = Field(
+        False,
+        description="serve that user's tuner at the server root (/discover.json, "
+        "/lineup.json…) for clients that only take IP:port; no token needed there",
+        json_schema_extra={"editable": False},
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STRMLINE_",
@@ -300,6 +376,7 @@ class Settings(BaseSettings):
     health: HealthSettings = HealthSettings()
     playback: PlaybackSettings = PlaybackSettings()
     outputs: OutputSettings = OutputSettings()
+    discovery: DiscoverySettings = DiscoverySettings()
 
     @property
     def db_url(self) -> str:

@@ -18,10 +18,12 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from strmline import __version__
 from strmline.api import errors
 from strmline.api.cache import Cache
+from strmline.api.discovery import start_discovery
 from strmline.api.metrics import install_metrics
+from strmline.api.outputs import hdhr as hdhr_output
 from strmline.api.ratelimit import RateLimiter
 from strmline.api.responses import OrjsonResponse
-from strmline.api.routes import ROUTERS
+from strmline.api.routes import ROUTERS, head_twins
 from strmline.api.web import install_web
 from strmline.config import Settings, get_settings
 from strmline.db.engine import engine_from_settings, make_session_factory
@@ -105,9 +107,13 @@ def create_app(
         app.state.scheduler = Scheduler(runtime) if run_scheduler else None
         if app.state.scheduler is not None:
             app.state.scheduler.start()
+        # HDHomeRun discovery and SSDP (UDP), when discovery.enabled is set; else None.
+        app.state.discovery = await start_discovery(settings, factory)
         try:
             yield
         finally:
+            if app.state.discovery is not None:
+                await app.state.discovery.close()
             if app.state.scheduler is not None:
                 await app.state.scheduler.stop()
             await runtime.close()
@@ -132,5 +138,8 @@ def create_app(
     install_docs(app)
     for router in ROUTERS:
         app.include_router(router)
+    if settings.discovery.root_tuner:  # a tuner at the server root, for IP:port-only clients
+        app.include_router(hdhr_output.root_router)
+        app.include_router(head_twins(hdhr_output.root_router))
     install_web(app)  # last: the UI's fallback must never shadow an API route
     return app

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 
 from strmline.api.outputs import hdhr, m3u, play, vodplay
 from strmline.api.outputs import xmltv as xmltv_output
+from strmline.api.outputs import xtream as xtream_output
 from strmline.api.routers import (
     auth,
     channels,
@@ -114,6 +115,7 @@ OUTPUT_ROUTERS: list[APIRouter] = [
     vodplay.router,
     hdhr.router,
     xmltv_output.router,
+    xtream_output.router,
 ]
 
 ROUTERS: list[APIRouter] = [
@@ -136,5 +138,7 @@ ROUTERS: list[APIRouter] = [
     hdhr.router,
     epg.router,
     xmltv_output.router,
+    # Last of the routers: its short stream path /{user}/{password}/{id} is a catch-all.
+    xtream_output.router,
     head_twins(*OUTPUT_ROUTERS),
 ]

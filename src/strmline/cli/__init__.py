@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from strmline import __version__
+from strmline.cli import catalogue as catalogue_cli
 from strmline.cli import channels as channels_cli
 from strmline.cli import db as db_cli
 from strmline.cli import demo as demo_cli
@@ -45,6 +46,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(vod_cli.app, name="vod")
 app.add_typer(strm_cli.app, name="strm")
 app.add_typer(epg_cli.app, name="epg")
+app.add_typer(catalogue_cli.app, name="catalogue")
 
 
 def _version(value: bool) -> None:
