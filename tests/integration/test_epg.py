@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from strmline.config import Settings
@@ -363,3 +363,98 @@ async def test_a_failed_source_is_named_with_its_redacted_url(
         await epg.epg_import_job(ctx, source_id=auto)
     assert str(raised.value).startswith("Zeta guide (http://127.0.0.1:9/xmltv.php?username=***")
     assert "s3cret-pw" not in str(raised.value)
+
+
+def _named_guide(channels: dict[str, str]) -> bytes:
+    """A guide of channel id → display name, one programme each from NOW on."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<tv>\n']
+    parts += [channel_element(ident, [name], None) for ident, name in channels.items()]
+    parts += [
+        programme_element(ident, NOW, NOW + timedelta(hours=1), f"On {name}")
+        for ident, name in channels.items()
+    ]
+    parts.append("</tv>\n")
+    return "".join(parts).encode()
+
+
+async def test_matching_never_links_across_countries_by_name(
+    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    guide = tmp_path / "world.xml"
+    guide.write_bytes(
+        _named_guide(
+            {
+                "DemainTV.fr": "Demain TV",
+                "TV3.uk": "TV3",
+                "MTV.uk": "MTV",
+                "ChannelS.uk": "Channel S",
+                "BBCOne.uk": "BBC One",
+                "AmgaTV.am": "Amga TV",
+            }
+        )
+    )
+    wanted = {  # channel (name, tvg-id, country column) → guide channel, or None
+        ("Demais TV", "DemaisTV.br", None): None,
+        ("BR: Demais TV", None, None): None,
+        ("TV3", "TV3.es", None): None,
+        ("TV3", None, "ES"): None,
+        ("MTV India", None, None): None,
+        ("Channel Y", None, None): None,
+        ("AMG TV", "AMGTV.us", None): None,
+        ("FR: Demain TV HD", None, None): "DemainTV.fr",
+        ("UK: TV3", None, None): "TV3.uk",
+        ("MTV", None, "UK"): "MTV.uk",
+        ("BBC One", None, None): "BBCOne.uk",
+        ("Demain TV", "DemainTV.fr", None): "DemainTV.fr",
+    }
+    made: dict[tuple[str, str | None, str | None], int] = {}
+    async with session_factory() as session, session.begin():
+        for name, tvg_id, country in wanted:
+            made[(name, tvg_id, country)] = channel = await _channel(session, name, tvg_id)
+            await session.execute(
+                update(Channel).where(Channel.id == channel).values(country=country)
+            )
+    sid = await _source(session_factory, guide)
+    result = await epg.import_source(_ctx(session_factory, tmp_path), source_id=sid, now=NOW)
+    assert result.status == "ok", result.message
+    async with session_factory() as session:
+        ids = {r.id: r.xmltv_id for r in (await session.execute(select(EpgChannel))).scalars()}
+        links = {
+            r[0]: r[1] for r in await session.execute(select(Channel.id, Channel.epg_channel_id))
+        }
+    got = {key: ids.get(links[made[key]]) if links[made[key]] else None for key in wanted}
+    assert got == wanted
+
+    # Unmatched channels list their best candidates, each with a score.
+    async with session_factory() as session:
+        items, _ = await epg_guide.unmatched_page(session, after_id=None, limit=50)
+    by_id = {i["channel_id"]: i for i in items}
+    demais = by_id[made[("BR: Demais TV", None, None)]]["suggestions"]
+    assert demais and demais[0]["xmltv_id"] == "DemainTV.fr" and 80 <= demais[0]["score"] < 100
+    assert demais[0]["country"] == "FR"
+    assert all(isinstance(s["score"], int) for i in items for s in i["suggestions"])
+
+
+async def test_matching_a_set_of_channels_binds_no_list_of_ids(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    guide = tmp_path / "g.xml"
+    guide.write_bytes(_named_guide({"Alpha.uk": "Alpha", "Beta.uk": "Beta"}))
+    sid = await _source(session_factory, guide)
+    await epg.import_source(_ctx(session_factory, tmp_path), source_id=sid, now=NOW)
+    sizes: list[tuple[int, int]] = []
+    for n in (3, 300):
+        async with session_factory() as session, session.begin():
+            ids = [await _channel(session, "Alpha" if i % 2 else "UK: Beta") for i in range(n)]
+            other = await _channel(session, "Alpha")  # not asked for: stays unlinked
+        async with session_factory() as session, session.begin():
+            with StatementCounter(engine) as counter:
+                stats = await epg_match.match_channels(session, threshold=88, channel_ids=ids)
+            sizes.append((counter.count, max(len(s) for s in counter.statements)))
+        assert stats.channels == stats.matched == stats.changed == n
+        assert await _linked(session_factory, other) is None
+        assert await _linked(session_factory, ids[0]) == await _guide_of(
+            session_factory, sid, "Beta.uk"
+        )
+    assert sizes[0][0] == sizes[1][0]
+    assert sizes[0][1] == sizes[1][1]  # the longest statement does not grow with the ids

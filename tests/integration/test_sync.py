@@ -14,8 +14,11 @@ from strmline.db import recompute
 from strmline.db.engine import session_scope
 from strmline.db.models import Channel, MergeRule, Provider, Stream
 from strmline.demo import Catalog, FakeProviderServer
+from strmline.formats.xmltv import channel_element
+from strmline.pipelines import epg
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.sync import sync_provider
+from strmline.services import epg_sources
 from strmline.services import providers as provider_service
 from tests.dbutil import StatementCounter
 
@@ -384,3 +387,60 @@ async def test_movies_and_episodes_in_an_m3u_are_left_to_the_vod_sync(
     assert result.entries == len(catalog.live)
     assert result.vod_entries > 0 and "VOD sync" in result.message
     assert (await counts(session_factory))[1] == len(catalog.live)
+
+
+_SYLLABLES = ["ka", "ri", "to", "na", "mi", "lo", "ve", "sa", "du", "pe", "zo", "bi", "fu", "go"]
+
+
+def _catalogue_playlist(path: Path, n: int) -> None:
+    """``n`` distinct channels, one entry each: a big provider's full catalogue, in short."""
+    lines = ["#EXTM3U"]
+    for i in range(n):
+        word, rest = "", i
+        for _ in range(4):
+            word, rest = word + _SYLLABLES[rest % len(_SYLLABLES)], rest // len(_SYLLABLES)
+        name = f"{word.title()} {i}"
+        tvg = f'tvg-id="{word.title()}{i}.uk" ' if i < 3 else ""
+        lines += [f'#EXTINF:-1 {tvg}group-title="Cat",{name}', f"http://cat.test/{i}.ts"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.slow
+async def test_a_sync_of_more_channels_than_a_statement_can_bind_matches_the_guide(
+    session_factory, engine: AsyncEngine, tmp_path
+) -> None:
+    # asyncpg binds at most 32,767 parameters per statement: guide matching after the sync
+    # once selected channels.id IN (…every new channel…) and failed the committed sync.
+    n = 33_500
+    playlist = tmp_path / "catalogue.m3u"
+    _catalogue_playlist(playlist, n)
+    guide = tmp_path / "guide.xml"
+    guide.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<tv>\n'
+        + channel_element("Named.uk", ["Kakakaka 0"], None)
+        + channel_element("Rikakaka1.uk", ["Other name"], None)
+        + "</tv>\n",
+        encoding="utf-8",
+    )
+    async with session_scope(session_factory) as s:
+        source = await epg_sources.create(session=s, url=str(guide))
+    ctx = make_ctx(session_factory, tmp_path, batch_size=5000)
+    imported = await epg.import_source(ctx, source_id=source.id)
+    assert imported.status in ("ok", "unchanged"), imported.message
+    pid = await add_provider(session_factory, name="catalogue", kind="m3u", url=str(playlist))
+    with StatementCounter(engine) as counter:
+        result = await sync_provider(ctx, provider_id=pid)
+    assert result.status == "ok", result.message
+    assert "guide matching failed" not in result.message
+    assert result.entries == result.streams_added == n
+    assert result.channels_created == n > 33_000
+    # No statement binds a list that grows with the rows (32,767 on asyncpg).
+    assert max(len(st) for st in counter.statements) < 20_000
+    async with session_factory() as s:
+        rows = await s.execute(
+            select(Channel.name, Channel.epg_match_method).where(
+                Channel.epg_channel_id.is_not(None)
+            )
+        )
+        linked = {r.name: r.epg_match_method for r in rows}
+    assert linked == {"Kakakaka 0": "name", "Rikakaka 1": "tvg_id"}

@@ -79,20 +79,38 @@ WHERE channels.id IN (SELECT id FROM {scope})
 SCOPE = "strmline_affected"
 
 
+async def fill_scope(
+    session: AsyncSession, scope: str, ids: Iterable[int], *, batch: int = 5000
+) -> int:
+    """Put ``ids`` into the temporary table ``scope`` (created on first use, emptied first).
+
+    Statements then join ``(SELECT id FROM scope)`` instead of binding an IN-list, which grows
+    with the rows and breaks past a driver's parameter limit (asyncpg: 32,767). The inserts are
+    executemany batches of one fixed statement. Returns the number of distinct ids.
+    """
+    unique = sorted(set(ids))
+    await session.execute(
+        text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {scope} (id INTEGER PRIMARY KEY)")
+    )
+    await session.execute(text(f"DELETE FROM {scope}"))
+    insert = text(f"INSERT INTO {scope} (id) VALUES (:id)")
+    for start in range(0, len(unique), batch):
+        await session.execute(insert, [{"id": i} for i in unique[start : start + batch]])
+    return len(unique)
+
+
+async def clear_scope(session: AsyncSession, scope: str) -> None:
+    await session.execute(text(f"DELETE FROM {scope}"))
+
+
 async def channels(session: AsyncSession, channel_ids: Iterable[int], *, batch: int = 5000) -> None:
     """Refresh ranks and derived columns of the given channels (inside the caller's transaction)."""
-    ids = sorted(set(channel_ids))
+    ids = set(channel_ids)
     if not ids:
         return
-    await session.execute(
-        text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SCOPE} (id INTEGER PRIMARY KEY)")
-    )
-    await session.execute(text(f"DELETE FROM {SCOPE}"))
-    insert = text(f"INSERT INTO {SCOPE} (id) VALUES (:id)")
-    for start in range(0, len(ids), batch):
-        await session.execute(insert, [{"id": i} for i in ids[start : start + batch]])
+    await fill_scope(session, SCOPE, ids, batch=batch)
     await _refresh(session, SCOPE)
-    await session.execute(text(f"DELETE FROM {SCOPE}"))
+    await clear_scope(session, SCOPE)
 
 
 async def all_channels(session: AsyncSession) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from strmline.config import Settings, get_settings
 from strmline.db.engine import engine_from_settings, make_session_factory, session_scope
+from strmline.db.errors import one_line
 from strmline.db.models.system import Job
 from strmline.errors import ConfigError, StrmlineError
 from strmline.jobs import records, registry
@@ -311,8 +312,10 @@ class JobRuntime:
             # The process is stopping (Ctrl-C, shutdown): record it, then keep unwinding.
             state, error, interrupted = "cancelled", "interrupted", exc
         except Exception as exc:
+            # The traceback and the error's full text (SQL included) go to the log; the job's
+            # message stays one readable line.
             log.exception("job %s (%s) crashed", job.id, job.kind)
-            error = f"internal error: {type(exc).__name__}: {exc}"
+            error = f"internal error: {one_line(exc)}"
         finally:
             await self._stop_watcher(watcher, progress)
             self._active.pop(job.id, None)

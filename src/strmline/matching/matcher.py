@@ -29,9 +29,18 @@ from rapidfuzz import fuzz, process
 from strmline.matching.names import ParsedName, country_code, parse_name
 from strmline.matching.rules import MergeRule
 
-__all__ = ["Assignment", "ChannelIndex", "Clustered", "MatchItem", "cluster"]
+__all__ = [
+    "BLOCK_PREFIX",
+    "Assignment",
+    "ChannelIndex",
+    "Clustered",
+    "MatchItem",
+    "cluster",
+    "tvg_country",
+    "with_tvg_country",
+]
 
-_BLOCK_PREFIX = 3
+BLOCK_PREFIX = 3
 _FUZZY_LIMIT = 5
 _MIN_FUZZY_KEY = 4
 # A block this large means the prefix says nothing (a playlist of "TV ..." names); scanning it
@@ -81,6 +90,21 @@ def _norm_tvg(tvg_id: str | None) -> str | None:
 _TVG_COUNTRY_RE = re.compile(r"\.([a-z]{2})(?:@[\w-]*)?$", re.IGNORECASE)
 
 
+def tvg_country(tvg_id: str | None) -> str | None:
+    """The country a tvg-id like "ESPN.us" names ("US"), or None.
+
+    Any two letters count, not only the countries names are parsed for: "AmgaTV.am" is
+    Armenian, and that alone must keep it apart from "AMGTV.us".
+    """
+    if not tvg_id:
+        return None
+    m = _TVG_COUNTRY_RE.search(tvg_id.strip())
+    if m is None:
+        return None
+    code = m.group(1)
+    return country_code(code) or code.upper()
+
+
 def with_tvg_country(parsed: ParsedName, tvg_id: str | None) -> ParsedName:
     """Take the country from a tvg-id like "ESPN.us" when the name itself has none.
 
@@ -89,10 +113,7 @@ def with_tvg_country(parsed: ParsedName, tvg_id: str | None) -> ParsedName:
     """
     if parsed.country is not None or not tvg_id:
         return parsed
-    m = _TVG_COUNTRY_RE.search(tvg_id)
-    if m is None:
-        return parsed
-    country = country_code(m.group(1))
+    country = tvg_country(tvg_id)
     return parsed if country is None else replace(parsed, country=country)
 
 
@@ -107,6 +128,7 @@ class _Channel:
         "ref",
         "regions",
         "sides",
+        "tvg_countries",
         "tvg_ids",
         "variants",
     )
@@ -122,6 +144,7 @@ class _Channel:
         self.numbers: tuple[tuple[str, ...], ...] = ()
         self.keys: tuple[str, ...] = ()
         self.tvg_ids: tuple[str, ...] = ()
+        self.tvg_countries: tuple[str, ...] = ()
         self.sides: list[set[int]] = [set() for _ in range(n_rules)] if n_rules else []
 
     def country_ok(self, country: str | None) -> bool:
@@ -129,12 +152,17 @@ class _Channel:
             return True
         return len(self.countries) == 1 and self.countries[0] == country
 
-    def fuzzy_identity_ok(self, parsed: ParsedName, numbers: tuple[str, ...]) -> bool:
+    def fuzzy_identity_ok(
+        self, parsed: ParsedName, numbers: tuple[str, ...], tvg_cc: str | None
+    ) -> bool:
         # Numbers and "+" are hard identity; word variants ("Family", "Extra") are left to
-        # the per-word check, so a typo in them ("Famly") can still match.
+        # the per-word check, so a typo in them ("Famly") can still match. Similar names
+        # whose tvg-ids say different countries are two channels ("AMGTV.us" / "AmgaTV.am"),
+        # whatever country the names claim.
         plus = _PLUS in parsed.key.split()
         return (
             self.country_ok(parsed.country)
+            and (tvg_cc is None or not self.tvg_countries or tvg_cc in self.tvg_countries)
             and self.regions == (parsed.region,)
             and self.numbers == (numbers,)
             and all((_PLUS in k.split()) == plus for k in self.keys)
@@ -220,13 +248,16 @@ class ChannelIndex:
                 refs = self._block_refs.get(key)
                 if refs is None:
                     self._block_refs[key] = [ch]
-                    self._blocks.setdefault(key[:_BLOCK_PREFIX], []).append(key)
+                    self._blocks.setdefault(key[:BLOCK_PREFIX], []).append(key)
                 elif ch not in refs:
                     refs.append(ch)
         tvg = _norm_tvg(tvg_id)
         if tvg is not None and tvg not in ch.tvg_ids:
             ch.tvg_ids += (tvg,)
             self._by_tvg.setdefault(tvg, []).append(ch)
+            cc = tvg_country(tvg)
+            if cc is not None and cc not in ch.tvg_countries:
+                ch.tvg_countries += (cc,)
         if self._rules:
             for i, side in enumerate(self._sides(parsed)):
                 if side and side not in ch.sides[i]:
@@ -284,7 +315,7 @@ class ChannelIndex:
                 return Assignment(ch.ref, "tvg_id", 95, f"same tvg-id {tvg_id!r}")
 
         if len(key) >= _MIN_FUZZY_KEY:
-            block = self._blocks.get(key[:_BLOCK_PREFIX])
+            block = self._blocks.get(key[:BLOCK_PREFIX])
             if block and len(block) <= _MAX_BLOCK:
                 hits = process.extract(
                     key,
@@ -294,13 +325,14 @@ class ChannelIndex:
                     limit=_FUZZY_LIMIT,
                 )
                 found: list[tuple[_Channel, float, str]] = []
+                tvg_cc = tvg_country(tvg)
                 for choice, score, _ in hits:
                     if choice == key or _numbers(choice) != numbers:
                         continue
                     if not _words_close(key, choice):
                         continue
                     for ch in self._block_refs[choice]:
-                        if not ch.fuzzy_identity_ok(parsed, numbers):
+                        if not ch.fuzzy_identity_ok(parsed, numbers, tvg_cc):
                             continue
                         if never and self._forbidden(ch, sides):
                             continue
@@ -400,32 +432,40 @@ def cluster(
     come in. Entries with a country come before those without, so a country-less entry meets
     every country's channel and can see when it is ambiguous.
     """
-    prepared: list[tuple[tuple[str, ...], int, MatchItem, ParsedName]] = []
-    for pos, item in enumerate(items):
+    entries = items if isinstance(items, list) else list(items)
+    parsed_all: list[ParsedName] = []
+    keys: list[tuple[str, ...]] = []
+    for item in entries:
         parsed = item.parsed if item.parsed is not None else parse_name(item.name)
         parsed = with_tvg_country(parsed, item.tvg_id)
-        sort_key = (
-            parsed.key,
-            parsed.region or "",
-            parsed.variant or "",
-            "1" if parsed.country is None else "0",
-            parsed.country or "",
-            item.tvg_id or "",
-            item.name,
-            str(item.id),
+        parsed_all.append(parsed)
+        keys.append(
+            (
+                parsed.key,
+                parsed.region or "",
+                parsed.variant or "",
+                "1" if parsed.country is None else "0",
+                parsed.country or "",
+                item.tvg_id or "",
+                item.name,
+                str(item.id),
+            )
         )
-        prepared.append((sort_key, pos, item, parsed))
-    prepared.sort(key=lambda p: p[0])
+    # Positions sorted by key, and the keys dropped: 100k entries' keys are tens of MB.
+    order = sorted(range(len(entries)), key=keys.__getitem__)
+    del keys
 
     index = ChannelIndex(threshold=threshold, rules=rules)
-    out: list[Clustered | None] = [None] * len(prepared)
+    out: list[Clustered | None] = [None] * len(entries)
     # The loop allocates ~100k small acyclic objects; letting the cyclic collector rescan
     # every live object over and over costs a third of the run and reclaims nothing.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     previous: Assignment | None = None
     try:
-        for _, pos, item, parsed in prepared:
+        for pos in order:
+            item = entries[pos]
+            parsed = parsed_all[pos]
             assignment = index.match(parsed, item.tvg_id)
             if assignment == previous:
                 assignment = previous  # neighbours share one object: 100k entries, ~25k reasons

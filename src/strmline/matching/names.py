@@ -5,9 +5,12 @@ here is precompiled and ``parse_name`` is cached.
 
 Conventions (stable, because match keys are stored in the database):
 
-* Countries are upper-case two-letter codes. The United Kingdom is ``UK`` (not ISO ``GB``),
-  because that is what IPTV providers write; ``GB``/``GBR``/``England`` map to ``UK`` and
-  ``USA``/``America`` map to ``US``.
+* Countries are upper-case two-letter codes (see ``countries``): ``UK`` for the United
+  Kingdom, because that is what IPTV providers write. A country is read from a prefix
+  ("US:", "|UK|"), a bracket ("[CA]", "(FR)", a flag) or a suffix ("ATV TR",
+  "Sportsnet One 720p CA", "MTV India"), and is never part of the key.
+* Styled letters (superscript, small capital, full-width, circled, squared, mathematical)
+  are folded to plain ones first (``unicode_tags``): "BBC ONE WALES ˢᴰ" is Wales, SD.
 * ``key`` is the identity of the *base name plus variant*: quality, country, region and noise
   are removed; numbers, "+" (spelled ``plus``) and variant words stay, so "ESPN", "ESPN 2",
   "ESPN+" and "ESPNews" all have different keys while "ESPN2" and "ESPN 2" share one.
@@ -23,6 +26,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+
+from strmline.matching.countries import country_code, suffix_country
+from strmline.matching.languages import language_of
+from strmline.matching.unicode_tags import fold_styled
 
 __all__ = [
     "ParsedName",
@@ -53,6 +60,8 @@ class ParsedName:
     variant: str | None
     quality: Quality
     tags: tuple[str, ...]
+    # The language a trailing word names ("DW English" -> "English"); it stays in the key.
+    language: str | None = None
 
 
 # Unknown quality ranks between SD and HD: an unlabelled stream is usually better than one
@@ -195,56 +204,6 @@ def _words(text: str) -> list[str]:
 
 # --- countries -------------------------------------------------------------------------------
 
-_COUNTRY_CODES = _words(
-    "US UK CA MX BR AR CL CO PE VE EC UY PY BO CR DO PR PA GT HN SV NI CU "
-    "FR DE ES IT PT NL BE LU CH AT IE PL CZ SK HU RO BG GR TR RU UA BY "
-    "SE NO DK FI IS EE LV LT RS HR SI BA ME MK AL XK CY MT "
-    "IN PK BD LK NP AF IR IQ IL PS JO LB SY SA AE QA KW BH OM YE EG MA DZ TN LY SD "
-    "NG GH KE ET ZA SN CI CM "
-    "CN HK TW JP KR KP PH ID MY SG TH VN KH AU NZ"
-)
-_COUNTRY_ALIASES = {
-    "USA": "US",
-    "UNITED STATES": "US",
-    "AMERICA": "US",
-    "GB": "UK",
-    "GBR": "UK",
-    "UNITED KINGDOM": "UK",
-    "ENGLAND": "UK",
-    "CAN": "CA",
-    "CANADA": "CA",
-    "FRA": "FR",
-    "FRANCE": "FR",
-    "GER": "DE",
-    "DEU": "DE",
-    "GERMANY": "DE",
-    "ESP": "ES",
-    "SPAIN": "ES",
-    "ITA": "IT",
-    "ITALY": "IT",
-    "POR": "PT",
-    "PRT": "PT",
-    "PORTUGAL": "PT",
-    "BRA": "BR",
-    "BRAZIL": "BR",
-    "MEX": "MX",
-    "MEXICO": "MX",
-    "ARG": "AR",
-    "NLD": "NL",
-    "NED": "NL",
-    "AUS": "AU",
-    "AUSTRALIA": "AU",
-    "IND": "IN",
-    "INDIA": "IN",
-    "RUS": "RU",
-    "TUR": "TR",
-    "POL": "PL",
-    "SWE": "SE",
-    "IRL": "IE",
-}
-_COUNTRIES: dict[str, str] = {c: c for c in _COUNTRY_CODES}
-_COUNTRIES.update(_COUNTRY_ALIASES)
-
 _SEP = r"[:|\-–—▎│┃»•/]"
 _COUNTRY_WORD = r"[A-Za-z]{2,3}|united states|united kingdom|[A-Za-z]{4,9}"
 # "US:", "US |", "UK -", "|UK|", "| UK |": a code needs a delimiter so "USA Network" stays a name.
@@ -253,11 +212,6 @@ _PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 _SUFFIX_RE = re.compile(rf"\s+[|\-–—]\s*(?P<c>{_COUNTRY_WORD})\s*$", re.IGNORECASE)
-
-
-def country_code(word: str) -> str | None:
-    """The canonical code for a country code or name ("usa" -> "US", "GB" -> "UK"), or None."""
-    return _COUNTRIES.get(word.strip().upper())
 
 
 _country = country_code
@@ -270,6 +224,7 @@ _NOISE = frozenset(
     [
         "not 24/7",
         "geo-blocked",
+        "geo",
         "geo blocked",
         "geoblocked",
         "timeout",
@@ -288,7 +243,6 @@ _NOISE = frozenset(
         "high",
     ]
 )
-_SUPERSCRIPT_RUN_RE = re.compile(r"[\u1d2c-\u1dbf\u2070-\u209f]+")
 _SPACES_RE = re.compile(r"\s+")
 _EDGE_JUNK = " \t|:-–—▎│┃»•/*.,;_~"
 _DIGIT_SPLIT_RE = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
@@ -521,6 +475,27 @@ def _display(text: str) -> str:
     return text
 
 
+def _strip_suffix_country(text: str, country: str | None) -> tuple[str, str | None]:
+    """Read "ATV TR" / "wedotv Auta HEVC PL" as the country; keep quality words in place."""
+    words = text.split()
+    if len(words) < 2:
+        return text, country
+    quality = frozenset(
+        i
+        for i, w in enumerate(words)
+        if _QUALITY_RE.fullmatch(w)
+        or (w.casefold() == "fps" and i > 0 and words[i - 1].isdigit())
+        or (w.isdigit() and i + 1 < len(words) and words[i + 1].casefold() == "fps")
+    )
+    found = suffix_country(words, is_quality=quality)
+    if found is None:
+        return text, country
+    start, end, code = found
+    if country is not None and country != code:
+        return text, country  # "UK: X PL" says two things; leave the name as written
+    return " ".join(words[:start] + words[end:]), code
+
+
 # --- parse -----------------------------------------------------------------------------------
 
 
@@ -529,9 +504,8 @@ def parse_name(name: str) -> ParsedName:
     """Split a provider's channel name into display name, match key, identity and quality."""
     text = name
     if not text.isascii():
-        # Superscript "ESPNᴴᴰ" must become a separate token before NFKC glues it to the name.
-        text = _SUPERSCRIPT_RUN_RE.sub(lambda m: f" {m.group(0)} ", text)
-        text = unicodedata.normalize("NFKC", text)
+        # Tags glued to the name ("ESPNᴴᴰ") become words before NFKC would glue them for good.
+        text = fold_styled(text)
     text = text.replace("_", " ")
     country: str | None = None
     tags: list[str] = []
@@ -574,6 +548,7 @@ def parse_name(name: str) -> ParsedName:
             if c is not None:
                 country = c
                 text = text[: sm.start()]
+    text, country = _strip_suffix_country(text, country)
 
     def quality(qm: re.Match[str]) -> str:
         acc.feed(qm)
@@ -600,4 +575,5 @@ def parse_name(name: str) -> ParsedName:
         variant=_variant(base),
         quality=acc.build(),
         tags=tuple(tags),
+        language=language_of(base),
     )

@@ -178,8 +178,9 @@ async def guide_page(
 async def unmatched_page(
     session: AsyncSession, *, after_id: int | None, limit: int, suggestions: int = 3
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Enabled channels without a guide, with the closest guide channels as suggestions."""
-    query = select(Channel.id, Channel.name, Channel.tvg_id).where(
+    """Enabled channels without a guide, with the closest guide channels as suggestions: each
+    with its score, those of the channel's own country (or of none) first."""
+    query = select(Channel.id, Channel.name, Channel.tvg_id, Channel.country).where(
         Channel.enabled.is_(True), Channel.epg_channel_id.is_(None)
     )
     if after_id is not None:
@@ -199,8 +200,17 @@ async def unmatched_page(
                     "xmltv_id": s.xmltv_id,
                     "name": s.name,
                     "score": s.score,
+                    "country": s.country,
                 }
-                for s in (index.suggest(epg_match.name_key(r.name), suggestions) if index else [])
+                for s in (
+                    index.suggest(
+                        epg_match.name_identity(r.name)[0],
+                        suggestions,
+                        epg_match.channel_countries(r.name, r.tvg_id, r.country),
+                    )
+                    if index
+                    else []
+                )
             ],
         }
         for r in rows

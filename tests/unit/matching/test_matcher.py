@@ -262,3 +262,37 @@ def test_cluster_uses_given_parsed() -> None:
 def test_cluster_numbers_are_dense_from_zero() -> None:
     result = cluster([MatchItem(i, n) for i, n in enumerate(["CNN", "ESPN", "CNN HD", "BBC One"])])
     assert sorted({c.cluster for c in result}) == [0, 1, 2]
+
+
+# (name a, tvg-id a, name b, tvg-id b, same channel?, why): tvg-ids as evidence of country.
+TVG_PAIRS: list[tuple[str, str | None, str, str | None, bool, str]] = [
+    ("AMG TV", "AMGTV.us", "Amga TV", "AmgaTV.am", False, "fuzzy across tvg-id countries"),
+    ("US: AMG TV", "AMGTV.us", "US: Amga TV", "AmgaTV.am", False, "tvg-ids disagree on country"),
+    ("Amga TV", "AmgaTV.am", "Amga TV HD", "AmgaTV.am", True, "unlisted country code, same id"),
+    ("Amga TV", "AmgaTV.am", "US: Amga TV", None, False, "unlisted tvg country vs name country"),
+    ("Discovery Science", "DiscoveryScience.us", "Discovery Scince", None, True, "typo, one id"),
+    ("Discovery Science", "DiscoveryScience.us", "Discovery Scince", "Disc.us", True, "same cc"),
+    ("Discovery Science", "DiscoveryScience.us", "Discovery Scince", "X.ca", False, "cc differs"),
+    ("AMG TV", "AMGTV.us", "AMG TV HD", "AMGTV.us@HD", True, "same id, quality feed"),
+    ("Das Erste", "DasErste.de", "ARD", "DasErste.de", True, "alias by tvg-id"),
+]
+
+
+@pytest.mark.parametrize(
+    ("a", "ta", "b", "tb", "same", "why"), TVG_PAIRS, ids=[f"{p[0]}|{p[2]}" for p in TVG_PAIRS]
+)
+def test_tvg_pairs(a: str, ta: str | None, b: str, tb: str | None, same: bool, why: str) -> None:
+    result = cluster([MatchItem(1, a, ta), MatchItem(2, b, tb)])
+    assert (result[0].cluster == result[1].cluster) is same, why
+
+
+def test_index_remembers_what_joined_a_channel() -> None:
+    """The index a channel is built up in holds every joined name's country and tvg-id."""
+    index = ChannelIndex()
+    index.add(1, parse_name("Discovery Channel"))
+    index.add(1, parse_name("NL: Discovery Channel FHD"), "DiscoveryChannel.nl")
+    # Joined as NL: another country's version is not this channel.
+    assert index.match(parse_name("PL: Discovery Channel")).ref is None
+    # The joined entry's tvg-id now identifies it.
+    hit = index.match(parse_name("Discovery NL"), "DiscoveryChannel.nl")
+    assert hit.ref == 1 and hit.method == "tvg_id"

@@ -10,6 +10,7 @@ one transaction, so a failed, refused or killed sync leaves the previous data ex
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strmline.db import recompute
 from strmline.db.base import utcnow
 from strmline.db.bulk import no_cyclic_gc
+from strmline.db.errors import one_line
 from strmline.db.locks import lock_catalog
 from strmline.db.models import Provider
 from strmline.errors import StrmlineError
@@ -33,6 +35,8 @@ from strmline.services import epg_match, numbering
 from strmline.services import providers as provider_service
 
 __all__ = ["SyncFailed", "SyncResult", "sync_job", "sync_provider"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -126,9 +130,12 @@ async def sync_provider(
                 epg_url=provider.epg_url or next(iter(fetched.epg_urls), None),
             )
         )
-    if result.new_channel_ids:
-        await _match_guide(ctx, result.new_channel_ids)
+    # The sync has committed: whatever happens to guide matching now, the status says what was
+    # written, and a failure of the matching is a note on it (the next guide import retries).
+    guide_error = await _match_guide(ctx, result.new_channel_ids) if result.new_channel_ids else ""
     _summarise(result, fetched)
+    if guide_error:
+        result.message += f"; guide matching failed: {guide_error}"
     return await _finish(ctx, provider, result, started, good=True)
 
 
@@ -192,9 +199,10 @@ async def _match(
     number changes of existing channels (a ``tvg-chno`` an entry brings joins the claims).
     """
     to_match = diff.new + diff.rematch
-    index = await match.load_index(session, ctx.settings.match.threshold)
-    assigned, pending = match.assign(index, to_match)
-    del index
+    known = await match.load_known(session, exclude=[*diff.rematch_ids, *diff.missing])
+    matched = match.assign(known, to_match, threshold=ctx.settings.match.threshold)
+    del known
+    assigned, pending = matched.assigned, matched.pending
     match.claim_numbers(to_match, assigned, diff.claims)
     search_names, numbers = await match.plan_numbers(
         session, diff.claims, pending, start=ctx.settings.sync.auto_number_start
@@ -202,18 +210,39 @@ async def _match(
     ids = await write.create_channels(
         session, pending, search_names, numbers.new, now, batch=ctx.settings.sync.batch_size
     )
-    match.resolve(assigned, ids)
+    match.resolve(matched, ids)
+    # Stored streams the clustering puts in another channel move (other providers' too).
+    moves: dict[int, dict[str, Any]] = {}
+    for sid, (channel_id, method, confidence, reason) in matched.moves.items():
+        values = diff.updates.get(sid) or moves.setdefault(sid, {"_id": sid})
+        values.update(
+            channel_id=channel_id,
+            merge_method=method,
+            merge_confidence=confidence,
+            merge_reason=reason,
+        )
+        diff.affected.add(channel_id)
+    diff.affected |= matched.left
+    await write.update_streams(session, moves, batch=ctx.settings.sync.batch_size)
     result.new_channel_ids = ids
     result.channels_created = len(ids)
     return assigned, numbers.changes
 
 
-async def _match_guide(ctx: PipelineContext, channel_ids: list[int]) -> None:
-    """New channels get their guide now rather than at the next guide import."""
-    async with ctx.session_factory() as session, session.begin():
-        await epg_match.match_channels(
-            session, threshold=ctx.settings.epg.fuzzy_threshold, channel_ids=channel_ids
-        )
+async def _match_guide(ctx: PipelineContext, channel_ids: list[int]) -> str:
+    """New channels get their guide now rather than at the next guide import.
+
+    Returns "" or, when the matching failed, one line saying why (the traceback is logged).
+    """
+    try:
+        async with ctx.session_factory() as session, session.begin():
+            await epg_match.match_channels(
+                session, threshold=ctx.settings.epg.fuzzy_threshold, channel_ids=channel_ids
+            )
+    except Exception as exc:
+        log.exception("guide matching after the sync failed")
+        return one_line(exc)
+    return ""
 
 
 def _summarise(result: SyncResult, fetched: FetchResult) -> None:
