@@ -243,7 +243,7 @@ async def test_proxy_hub_drops_slow_clients_and_aligns_late_joiners(
 
     hub.streaming = True
     late = hub.join(None)
-    assert late.need_pat
+    assert late.need_start
     hub._broadcast(null * 3)
     assert late.queue.empty()
     hub._broadcast(null * 2 + pat + null)

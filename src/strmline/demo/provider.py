@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import hashlib
 import logging
 import re
 import threading
@@ -76,6 +77,9 @@ STREAM_FAULTS = frozenset(
         "die_after",
         "redirect",
         "redirect_loop",
+        # Not failures but provider habits a stream may have:
+        "referer",  # 403 unless the request's Referer is the fault's value
+        "aes128",  # HLS only: AES-128 encrypted segments (#EXT-X-KEY), key at /hls/<id>/key
     }
 )
 _HTTP_FAULT = re.compile(r"^http_(\d{3})$")
@@ -255,6 +259,7 @@ class Fault:
     chunk_size: int | None = None
     after_bytes: int | None = None
     status: int | None = None
+    value: str | None = None  # "referer": the Referer the stream demands
     hits: int = 0
 
 
@@ -305,6 +310,7 @@ class Faults:
         delay: float | None = None,
         after_bytes: int | None = None,
         status: int | None = None,
+        value: str | None = None,
     ) -> Fault:
         """Fault one stream id (live, movie or episode), or every stream when ``None``."""
         if kind not in STREAM_FAULTS and not _HTTP_FAULT.match(kind):
@@ -318,6 +324,7 @@ class Faults:
             delay=delay,
             after_bytes=after_bytes,
             status=status,
+            value=value,
         )
         with self._lock:
             self._rules.append(fault)
@@ -530,6 +537,7 @@ _RE_PLAYLIST = re.compile(r"^/playlist/([^/]+)\.m3u8?$")
 _RE_EPG = re.compile(r"^/epg/([^/]+)\.xml(\.gz)?$")
 _RE_STREAM = re.compile(r"^/(live|movie|series)/([^/]+)/([^/]+)/(\d+)(?:\.(\w+))?$")
 _RE_HLS = re.compile(r"^/hls/(\d+)/(v?)(\d+)\.(ts|m3u8)$")
+_RE_HLS_KEY = re.compile(r"^/hls/(\d+)/key$")
 _RE_STATIC = re.compile(r"^/(logos|posters)/[^/]+$")
 
 
@@ -566,6 +574,10 @@ def _parse_route(req: _Request) -> _Route:
             stream_id=int(sid),
             ext=ext,
             extra=int(n),
+        )
+    if m := _RE_HLS_KEY.match(path):
+        return _Route(
+            "stream", q.get("account"), by_name=True, stream_kind="hls_key", stream_id=int(m[1])
         )
     if _RE_STATIC.match(path):
         return _Route("static")
@@ -1508,7 +1520,7 @@ class FakeProvider:
         assert route.stream_id is not None
         account = self.accounts.get(route.username or "")
         sid = route.stream_id
-        if route.stream_kind in ("hls_segment", "hls_variant"):
+        if route.stream_kind in ("hls_segment", "hls_variant", "hls_key"):
             auth_ok = True
         else:
             _, auth_ok = self._account_for(route)
@@ -1520,6 +1532,7 @@ class FakeProvider:
             "live": sid in cat.live,
             "hls_segment": sid in cat.live,
             "hls_variant": sid in cat.live,
+            "hls_key": sid in cat.live,
             "movie": sid in cat.movies,
             "series": route.stream_kind == "series" and cat.find_episode(sid) is not None,
         }.get(route.stream_kind or "", False)
@@ -1556,23 +1569,31 @@ class FakeProvider:
                     return
             elif kind == "die_after":
                 limit = fault.after_bytes if fault.after_bytes is not None else 64 * 1024
+            elif kind == "referer" and req.headers.get("referer") != fault.value:
+                await conn.reply(_simple(403, b"Forbidden: hotlinking is not allowed"))
+                return
         if account.enforce_max_connections and (
             self.stats.open_now(account.username) >= account.max_connections
         ):
             await conn.reply(_simple(403, b"Maximum connections reached"))
             return
         hang = fault is not None and fault.kind == "hang"
+        aes = fault is not None and fault.kind == "aes128"
+        if route.stream_kind == "hls_key":
+            await conn.reply(_simple(200, hls_key(sid), "application/octet-stream"))
+            return
         if route.stream_kind == "hls_variant" or (
             route.stream_kind == "live" and route.ext == "m3u8"
         ):
-            await conn.reply(self._hls_playlist(req, account, cat.live[sid], route))
+            await conn.reply(self._hls_playlist(req, account, cat.live[sid], route, aes=aes))
             return
         self.stats.stream_opened(account.username)
         try:
             if route.stream_kind == "live":
                 await self._live_ts(conn, limit, hang)
             elif route.stream_kind == "hls_segment":
-                await self._hls_segment(conn, route.extra or 0, limit, hang)
+                key = hls_key(sid) if aes else None
+                await self._hls_segment(conn, route.extra or 0, limit, hang, key)
             else:
                 await self._vod(req, route, conn, limit, hang)
         finally:
@@ -1621,7 +1642,7 @@ class FakeProvider:
         await conn.end()
 
     def _hls_playlist(
-        self, req: _Request, account: Account, ch: LiveChannel, route: _Route
+        self, req: _Request, account: Account, ch: LiveChannel, route: _Route, *, aes: bool = False
     ) -> _Reply:
         base = req.base
         suffix = "?" + urlencode({"account": account.username})
@@ -1644,12 +1665,16 @@ class FakeProvider:
             f"#EXT-X-TARGETDURATION:{max(1, round(seg + 0.499))}",
             f"#EXT-X-MEDIA-SEQUENCE:{first}",
         ]
+        if aes:  # no IV attribute: each segment's IV is its media sequence number
+            lines.append(f'#EXT-X-KEY:METHOD=AES-128,URI="{base}/hls/{ch.stream_id}/key{suffix}"')
         for n in range(first, first + window):
             lines.append(f"#EXTINF:{seg:.3f},")
             lines.append(f"{base}/hls/{ch.stream_id}/{n}.ts{suffix}")
         return _simple(200, ("\n".join(lines) + "\n").encode(), ctype)
 
-    async def _hls_segment(self, conn: _Conn, n: int, limit: int | None, hang: bool) -> None:
+    async def _hls_segment(
+        self, conn: _Conn, n: int, limit: int | None, hang: bool, key: bytes | None = None
+    ) -> None:
         media = await self._live_loop()
         if media is not None:
             # Segment n continues segment n-1 on the endless timeline and opens on a keyframe.
@@ -1657,6 +1682,8 @@ class FakeProvider:
         else:
             size = int(self.options.bitrate * self.options.hls_segment_seconds)
             data = self._ts_source().take(size)
+        if key is not None:
+            data = encrypt_aes128(data, key, n.to_bytes(16, "big"))
         headers = [("content-type", "video/mp2t")]
         if hang:
             await self._hang_after_headers(conn, headers)
@@ -1703,6 +1730,20 @@ class FakeProvider:
         size = self.options.chunk_size
         chunks = (body[i : i + size] for i in range(0, len(body), size))
         await conn.reply(_Reply(status, ctype, chunks, headers, len(body)))
+
+
+def hls_key(stream_id: int) -> bytes:
+    """The AES-128 key of a stream's encrypted HLS (the ``aes128`` fault): fixed per stream."""
+    return hashlib.sha256(f"strmline-demo-key-{stream_id}".encode()).digest()[:16]
+
+
+def encrypt_aes128(data: bytes, key: bytes, iv: bytes) -> bytes:
+    """AES-128-CBC with PKCS#7 padding, as HLS packagers encrypt segments."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    pad = 16 - len(data) % 16
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return encryptor.update(data + bytes([pad]) * pad) + encryptor.finalize()
 
 
 def _parse_range(spec: str, total: int) -> tuple[int, int] | None:

@@ -14,14 +14,22 @@ from urllib.parse import urljoin
 __all__ = [
     "SYNC",
     "TS_PACKET",
+    "HlsKey",
     "MediaPlaylist",
+    "Segment",
     "TsAligner",
     "Variant",
     "best_variant",
+    "choose_variant",
     "find_pat",
     "find_ts_sync",
+    "is_fmp4",
     "is_playlist",
+    "keyframe_start",
+    "parse_pat",
     "parse_playlist",
+    "parse_pmt",
+    "segment_iv",
     "sniff",
 ]
 
@@ -176,12 +184,33 @@ class Variant:
 
 
 @dataclass(frozen=True, slots=True)
+class HlsKey:
+    """An ``#EXT-X-KEY``: METHOD (NONE, AES-128, SAMPLE-AES…), key URI and explicit IV."""
+
+    method: str
+    uri: str | None
+    iv: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One media segment: absolute URL, media sequence number, duration, key and init section."""
+
+    url: str
+    sequence: int
+    duration: float
+    key: HlsKey | None = None  # None: not encrypted
+    init: str | None = None  # #EXT-X-MAP URI (fMP4 / CMAF segments)
+
+
+@dataclass(frozen=True, slots=True)
 class MediaPlaylist:
     variants: tuple[Variant, ...]  # a master playlist has these …
     segments: tuple[str, ...]  # … a media playlist these (absolute URLs)
     target_duration: float
     media_sequence: int
     ended: bool
+    items: tuple[Segment, ...] = ()  # the segments with their sequence numbers, keys and maps
 
     @property
     def is_master(self) -> bool:
@@ -202,14 +231,39 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _iv(value: str | None) -> bytes | None:
+    """An IV attribute (0x + 32 hex digits) as 16 bytes; None when absent or malformed."""
+    if not value or not value.lower().startswith("0x"):
+        return None
+    digits = value[2:]
+    if len(digits) > 32:
+        return None
+    try:
+        return bytes.fromhex(digits.rjust(32, "0"))
+    except ValueError:
+        return None
+
+
+def _key(value: str, base_url: str) -> HlsKey | None:
+    attrs = _attrs(value)
+    method = attrs.get("METHOD", "NONE").upper()
+    if method == "NONE":
+        return None
+    uri = attrs.get("URI")
+    return HlsKey(method, urljoin(base_url, uri) if uri else None, _iv(attrs.get("IV")))
+
+
 def parse_playlist(text: str, base_url: str) -> MediaPlaylist:
     """A master or media playlist; relative URIs resolved against ``base_url``."""
     variants: list[Variant] = []
-    segments: list[str] = []
+    items: list[Segment] = []
     target = 0.0
     sequence = 0
     ended = False
     pending: dict[str, str] | None = None
+    key: HlsKey | None = None
+    init: str | None = None
+    duration = 0.0
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
@@ -227,6 +281,16 @@ def parse_playlist(text: str, base_url: str) -> MediaPlaylist:
                 sequence = _int(value) or 0
             elif tag == "#EXT-X-ENDLIST":
                 ended = True
+            elif tag == "#EXTINF":
+                try:
+                    duration = float(value.split(",", 1)[0])
+                except ValueError:
+                    duration = 0.0
+            elif tag == "#EXT-X-KEY":
+                key = _key(value, base_url)
+            elif tag == "#EXT-X-MAP":
+                uri = _attrs(value).get("URI")
+                init = urljoin(base_url, uri) if uri else None
             continue
         url = urljoin(base_url, line)
         if pending is not None:
@@ -239,8 +303,16 @@ def parse_playlist(text: str, base_url: str) -> MediaPlaylist:
             variants.append(Variant(url, bandwidth or 0, width, height))
             pending = None
         else:
-            segments.append(url)
-    return MediaPlaylist(tuple(variants), tuple(segments), target, sequence, ended)
+            items.append(Segment(url, sequence + len(items), duration, key, init))
+            duration = 0.0
+    return MediaPlaylist(
+        tuple(variants), tuple(s.url for s in items), target, sequence, ended, tuple(items)
+    )
+
+
+def segment_iv(key: HlsKey, sequence: int) -> bytes:
+    """The AES-128 IV of a segment: the key's IV, else its media sequence number (RFC 8216)."""
+    return key.iv if key.iv is not None else sequence.to_bytes(16, "big")
 
 
 def best_variant(variants: tuple[Variant, ...] | list[Variant]) -> Variant | None:
@@ -248,3 +320,127 @@ def best_variant(variants: tuple[Variant, ...] | list[Variant]) -> Variant | Non
     if not variants:
         return None
     return max(variants, key=lambda v: ((v.height or 0) * (v.width or 0), v.bandwidth))
+
+
+_QUALITY = re.compile(r"^(\d{3,4})p?$")
+
+
+def choose_variant(variants: tuple[Variant, ...] | list[Variant], quality: str) -> Variant | None:
+    """The variant a quality setting asks for: ``best``, ``worst``, or a height cap such as
+    ``720p`` (the best variant at most that tall; the smallest when every one is taller)."""
+    if not variants:
+        return None
+    order = sorted(variants, key=lambda v: ((v.height or 0) * (v.width or 0), v.bandwidth))
+    wanted = quality.strip().lower()
+    if wanted == "worst":
+        return order[0]
+    match = _QUALITY.match(wanted)
+    if match is not None:
+        cap = int(match.group(1))
+        fitting = [v for v in order if v.height is not None and v.height <= cap]
+        return fitting[-1] if fitting else order[0]
+    return order[-1]
+
+
+# ---- fragmented MP4 ---------------------------------------------------------------------------
+
+_MP4_BOXES = (b"ftyp", b"styp", b"moof", b"moov", b"sidx", b"mdat", b"free")
+
+
+def is_fmp4(head: bytes) -> bool:
+    """Does ``head`` start with an ISO BMFF box (an fMP4/CMAF segment or init section)?"""
+    return len(head) >= 8 and head[4:8] in _MP4_BOXES
+
+
+# ---- random access in MPEG-TS -----------------------------------------------------------------
+
+# PMT stream types of video, by codec; the rest (audio, data) never starts a decodable picture.
+VIDEO_STREAM_TYPES = {0x01: "mpeg2", 0x02: "mpeg2", 0x10: "mpeg4", 0x1B: "h264", 0x24: "hevc"}
+
+
+def _payload(packet: bytes | memoryview) -> int:
+    """Offset of a TS packet's payload (188 when it has none)."""
+    afc = (packet[3] >> 4) & 3
+    if not afc & 1:
+        return TS_PACKET
+    if afc & 2:
+        return min(5 + packet[4], TS_PACKET)
+    return 4
+
+
+def _section(packet: bytes | memoryview) -> bytes | None:
+    """The PSI section that starts in this packet (payload-unit-start packets only)."""
+    if not packet[1] & 0x40:
+        return None
+    start = _payload(packet)
+    if start >= TS_PACKET:
+        return None
+    begin = start + 1 + packet[start]
+    section = bytes(packet[begin:TS_PACKET])
+    if len(section) < 3:
+        return None
+    length = ((section[1] & 0x0F) << 8) | section[2]
+    return section[: 3 + length] if 3 + length <= len(section) else None
+
+
+def parse_pat(packet: bytes | memoryview) -> list[int]:
+    """The PMT PIDs a PAT packet lists ([] when the section does not fit in this packet)."""
+    section = _section(packet)
+    if section is None or section[0] != 0x00:
+        return []
+    pids = []
+    for pos in range(8, len(section) - 4 - 3, 4):
+        program = (section[pos] << 8) | section[pos + 1]
+        if program:
+            pids.append(((section[pos + 2] & 0x1F) << 8) | section[pos + 3])
+    return pids
+
+
+def parse_pmt(packet: bytes | memoryview) -> tuple[int, str] | None:
+    """(PID, codec) of the first video elementary stream a PMT packet lists, or None."""
+    section = _section(packet)
+    if section is None or section[0] != 0x02 or len(section) < 16:
+        return None
+    pos = 12 + (((section[10] & 0x0F) << 8) | section[11])
+    end = len(section) - 4
+    while pos + 5 <= end:
+        kind = section[pos]
+        pid = ((section[pos + 1] & 0x1F) << 8) | section[pos + 2]
+        codec = VIDEO_STREAM_TYPES.get(kind)
+        if codec is not None:
+            return pid, codec
+        pos += 5 + (((section[pos + 3] & 0x0F) << 8) | section[pos + 4])
+    return None
+
+
+def _starts_picture_group(es: bytes, codec: str) -> bool:
+    """Does this start of an elementary stream hold a keyframe's NAL units / start codes?"""
+    pos = es.find(b"\x00\x00\x01")
+    while 0 <= pos < len(es) - 3:
+        head = es[pos + 3]
+        if codec == "h264" and (head & 0x1F) in (5, 7):  # IDR slice or SPS
+            return True
+        if codec == "hevc" and ((head >> 1) & 0x3F) in (16, 17, 18, 19, 20, 21, 32, 33):
+            return True  # IRAP slices, VPS, SPS
+        if codec == "mpeg2" and head == 0xB3:  # sequence header
+            return True
+        if codec == "mpeg4" and head == 0xB0:  # visual object sequence
+            return True
+        pos = es.find(b"\x00\x00\x01", pos + 3)
+    return False
+
+
+def keyframe_start(packet: bytes | memoryview, codec: str) -> bool:
+    """Does this packet of the video PID start a picture a decoder can start from?
+
+    The random-access indicator says so where the muxer sets it; otherwise the PES that starts
+    in the packet is searched for an IDR/IRAP NAL unit or a sequence header."""
+    if not packet[1] & 0x40:
+        return False
+    if (packet[3] & 0x20) and packet[4] and packet[5] & 0x40:
+        return True
+    start = _payload(packet)
+    pes = bytes(packet[start:TS_PACKET])
+    if len(pes) < 9 or pes[:3] != b"\x00\x00\x01":
+        return False
+    return _starts_picture_group(pes[9 + pes[8] :], codec)

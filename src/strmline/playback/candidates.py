@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,7 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strmline.db.models import Channel, Provider, Stream
 from strmline.playback.connections import limit_from
 
-__all__ = ["Candidate", "load_candidates"]
+__all__ = ["FORWARDED_HEADERS", "Candidate", "load_candidates", "upstream_headers"]
+
+# Headers a provider may require, as stored for a stream (any case; Kodi/VLC spellings too).
+FORWARDED_HEADERS = {
+    "user-agent": "User-Agent",
+    "user_agent": "User-Agent",
+    "referer": "Referer",
+    "referrer": "Referer",
+    "origin": "Origin",
+    "cookie": "Cookie",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +31,21 @@ class Candidate:
     url: str
     user_agent: str | None
     limit: int | None
+    # Sent with every upstream request (playlists, keys, segments): User-Agent, Referer…
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def upstream_headers(stream_headers: Any, provider_agent: str | None) -> dict[str, str]:
+    """What the proxy sends upstream: the entry's own headers over the provider's User-Agent."""
+    headers: dict[str, str] = {}
+    if provider_agent:
+        headers["User-Agent"] = provider_agent
+    if isinstance(stream_headers, dict):
+        for key, value in stream_headers.items():
+            name = FORWARDED_HEADERS.get(str(key).lower())
+            if name is not None and isinstance(value, str) and value.strip():
+                headers[name] = value.strip()
+    return headers
 
 
 async def load_candidates(
@@ -49,8 +75,10 @@ async def load_candidates(
         )
         out = []
         for sid, pid, url, headers, agent, max_conn, account in rows:
-            stream_agent = (headers or {}).get("User-Agent") if isinstance(headers, dict) else None
+            sent = upstream_headers(headers, agent)
             out.append(
-                Candidate(sid, pid, url, stream_agent or agent, limit_from(max_conn, account))
+                Candidate(
+                    sid, pid, url, sent.get("User-Agent"), limit_from(max_conn, account), sent
+                )
             )
         return out

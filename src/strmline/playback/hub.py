@@ -1,13 +1,17 @@
 """One upstream per watched channel, fanned out to its viewers, with failover.
 
 A :class:`ChannelHub` opens the best stream it may (rank order, inactive streams last, providers
-at their connection limit skipped), checks that the first bytes are MPEG-TS, and copies whole
-188-byte packets to every viewer's bounded queue. When the upstream fails, stalls or turns out
-not to be video, the hub moves on to the next stream without ending the viewers' streams; the
-failure is written against the stream in one batched UPDATE. A viewer whose queue fills up is
-dropped rather than slowing everyone else; a late joiner starts at the next PAT so its decoder
-can lock on. When the last viewer leaves, the upstream stays open for a short grace period (a
-player that reconnects, a channel flip back) and then closes.
+at their connection limit skipped) with the stream's headers (User-Agent, Referer, Origin,
+Cookie), and looks at the first bytes: MPEG-TS is copied as it comes, an HLS playlist is read
+by :class:`~strmline.playback.hls.HlsReader` (variant, polled media playlist, segments in order,
+AES-128 decrypted) into the same continuous MPEG-TS. Whole 188-byte packets go to every
+viewer's bounded queue. When the upstream fails, stalls or turns out not to be video, the hub
+moves on to the next stream without ending the viewers' streams; the failure is written against
+the stream in one batched UPDATE (a format the proxy cannot read is skipped, not recorded). A
+viewer whose queue fills up is dropped rather than slowing everyone else; a late joiner gets the
+channel's PAT, PMT and packets since the last keyframe (:mod:`~strmline.playback.gop`), so its
+first picture decodes. When the last viewer leaves, the upstream stays open for a short grace
+period (a player that reconnects, a channel flip back) and then closes.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -36,16 +41,20 @@ from strmline.playback.errors import (
     TooManySwitches,
 )
 from strmline.playback.failures import record_failures
+from strmline.playback.gop import GopCache
+from strmline.playback.hls import MAX_PLAYLIST_BYTES, HlsReader, Unsupported, UpstreamFailed
 from strmline.providers.http import DEFAULT_USER_AGENT, describe_error
 
 if TYPE_CHECKING:
     from strmline.playback.registry import ProxyRegistry
 
-__all__ = ["PAT_WAIT_SECONDS", "ChannelHub", "Viewer"]
+__all__ = ["KEY_WAIT_SECONDS", "PAT_WAIT_SECONDS", "ChannelHub", "Viewer"]
 
 log = logging.getLogger(__name__)
 
 PAT_WAIT_SECONDS = 2.0  # a late joiner waits this long for a PAT, then starts at any packet
+# With video known but no keyframe cached, a joiner waits this long for one, then takes a PAT.
+KEY_WAIT_SECONDS = 6.0
 
 
 @dataclass(eq=False)
@@ -58,7 +67,7 @@ class Viewer:
     queue: asyncio.Queue[bytes | None]
     switch_base: int
     started_at: datetime = field(default_factory=utcnow)
-    need_pat: bool = False
+    need_start: bool = False  # waiting for a keyframe (or a PAT) to start on
     bytes_sent: int = 0
     session_id: int | None = None
     dropped: bool = False
@@ -82,6 +91,8 @@ class ChannelHub:
         self._task: asyncio.Task[None] | None = None
         self._grace: asyncio.TimerHandle | None = None
         self._aligner = TsAligner()
+        self.gop = GopCache()
+        self.skipped: list[tuple[int, str]] = []  # streams in formats the proxy does not read
 
     # -- viewers ------------------------------------------------------------------------------
 
@@ -95,8 +106,14 @@ class ChannelHub:
             joined=time.monotonic(),
             queue=asyncio.Queue(maxsize=self.opts.client_buffer_chunks),
             switch_base=self.switches,
-            need_pat=self.streaming,
+            need_start=self.streaming,
         )
+        if client.need_start:
+            start = self.gop.snapshot()
+            if start is not None:
+                # PAT, PMT and the packets since the last keyframe: the first picture decodes.
+                client.queue.put_nowait(start)
+                client.need_start = False
         self.clients.add(client)
         return client
 
@@ -118,20 +135,30 @@ class ChannelHub:
         end_queue(client.queue)
         log.info("channel %s: dropped a slow client", self.channel_id)
 
-    def _broadcast(self, data: bytes) -> None:
+    def _broadcast(self, data: bytes, key: int | None = None) -> None:
+        """Send aligned packets to every viewer; ``key`` is the offset of the first keyframe
+        in ``data`` (where a joiner without a cached GOP starts, after the PAT and PMT)."""
         if not data:
             return
         now = time.monotonic()
         for client in list(self.clients):
             payload = data
-            if client.need_pat:
-                offset = find_pat(data)
-                if offset is None:
-                    if now - client.joined < PAT_WAIT_SECONDS:
-                        continue
+            if client.need_start:
+                waited = now - client.joined
+                if key is not None and self.gop.knows_video:
+                    payload = self.gop.header() + data[key:]
+                elif self.gop.knows_video and waited < KEY_WAIT_SECONDS:
+                    continue
                 else:
-                    payload = data[offset:]
-                client.need_pat = False
+                    offset = find_pat(data)
+                    if offset is None:
+                        if waited < PAT_WAIT_SECONDS + (
+                            KEY_WAIT_SECONDS if self.gop.knows_video else 0.0
+                        ):
+                            continue
+                    else:
+                        payload = data[offset:]
+                client.need_start = False
             try:
                 client.queue.put_nowait(payload)
             except asyncio.QueueFull:
@@ -187,6 +214,18 @@ class ChannelHub:
             reason = await self._pump(candidate, lease)
             if reason is None:
                 return None  # everyone left: a normal end
+            if isinstance(reason, Unsupported):
+                # The stream may be fine for players that read it: try the next, record nothing.
+                self.skipped.append((candidate.stream_id, reason.reason))
+                log.info(
+                    "channel %s: stream %s skipped (%s)",
+                    self.channel_id,
+                    candidate.stream_id,
+                    reason.reason,
+                )
+                if self.streaming:
+                    self.switches += 1
+                continue
             self.failures.append((candidate.stream_id, reason))
             log.info(
                 "channel %s: stream %s failed (%s)", self.channel_id, candidate.stream_id, reason
@@ -199,50 +238,52 @@ class ChannelHub:
                 f"all {blocked} streams of this channel are on providers at their connection "
                 "limit; try again when another viewer stops"
             )
-        reasons = "; ".join(f"stream {sid}: {why}" for sid, why in self.failures[-3:])
+        reasons = "; ".join(
+            f"stream {sid}: {why}" for sid, why in [*self.failures[-3:], *self.skipped[-2:]]
+        )
         more = f" ({blocked} skipped: provider connection limit)" if blocked else ""
         return NoWorkingStream(f"no stream of this channel works: {reasons}{more}")
 
-    async def _pump(self, candidate: Candidate, lease: Lease) -> str | None:
-        """Copy one upstream to the viewers; a failure reason, or None once nobody watches."""
+    async def _pump(self, candidate: Candidate, lease: Lease) -> str | Unsupported | None:
+        """Copy one upstream to the viewers; a failure reason (an :class:`Unsupported` for a
+        format the proxy does not read), or None once nobody watches."""
         opts = self.opts
         timeout = httpx.Timeout(opts.stall_seconds, connect=opts.connect_timeout)
-        headers = {"User-Agent": candidate.user_agent or DEFAULT_USER_AGENT}
+        headers = {"User-Agent": DEFAULT_USER_AGENT, **candidate.headers}
+        if candidate.user_agent and "User-Agent" not in candidate.headers:
+            headers["User-Agent"] = candidate.user_agent
+        limits = httpx.Limits(max_connections=opts.hls_prefetch + 1)
         try:
-            async with (
-                httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http,
-                http.stream("GET", candidate.url, headers=headers) as response,
-            ):
-                if response.status_code >= 400:
-                    return f"HTTP {response.status_code}"
-                chunks = response.aiter_raw()
-                try:
-                    async with asyncio.timeout(opts.connect_timeout + opts.stall_seconds):
-                        first = await anext(chunks)
-                except StopAsyncIteration:
-                    return "empty response"
-                kind = sniff(response.headers.get("content-type"), first)
-                if kind != "ts":
-                    ctype = response.headers.get("content-type")
-                    return (
-                        "HLS upstreams are not proxied"
-                        if kind == "hls"
-                        else f"not a media stream: {media_type(ctype) if ctype else kind}"
-                    )
-                self.current = candidate
-                self._aligner.reset()
-                self._send(first)
-                while True:
+            async with httpx.AsyncClient(
+                timeout=timeout, follow_redirects=True, limits=limits
+            ) as http:
+                playlist: tuple[str, bytes] | None = None
+                async with http.stream("GET", candidate.url, headers=headers) as response:
+                    if response.status_code >= 400:
+                        return f"HTTP {response.status_code}"
+                    # Decoded: a playlist may come gzipped; TS never is, so this costs it nothing.
+                    chunks = response.aiter_bytes()
                     try:
-                        async with asyncio.timeout(opts.stall_seconds):
-                            chunk = await anext(chunks)
+                        async with asyncio.timeout(opts.connect_timeout + opts.stall_seconds):
+                            first = await anext(chunks)
                     except StopAsyncIteration:
-                        return "upstream ended the stream"
-                    except TimeoutError:
-                        return f"stalled: no data for {opts.stall_seconds:g} s"
-                    self._send(chunk)
-                    if not self.clients and self._grace is None:
-                        return None
+                        return "empty response"
+                    kind = sniff(response.headers.get("content-type"), first)
+                    if kind == "hls":
+                        body = bytearray(first)
+                        async for chunk in chunks:
+                            body += chunk
+                            if len(body) > MAX_PLAYLIST_BYTES:
+                                return "playlist: too large"
+                        playlist = (str(response.url), bytes(body))
+                    elif kind != "ts":
+                        ctype = response.headers.get("content-type")
+                        return f"not a media stream: {media_type(ctype) if ctype else kind}"
+                    else:
+                        return await self._pump_ts(candidate, first, chunks)
+                return await self._pump_hls(candidate, http, headers, *playlist)
+        except UpstreamFailed as exc:
+            return exc if isinstance(exc, Unsupported) else exc.reason
         except TimeoutError:
             return f"timeout after {opts.connect_timeout + opts.stall_seconds:g} s"
         except httpx.TimeoutException:
@@ -252,6 +293,60 @@ class ChannelHub:
         finally:
             lease.release()
 
+    def _switch_to(self, candidate: Candidate) -> None:
+        self.current = candidate
+        self._aligner.reset()
+        self.gop.reset()
+
+    async def _pump_ts(
+        self, candidate: Candidate, first: bytes, chunks: AsyncIterator[bytes]
+    ) -> str | None:
+        opts = self.opts
+        self._switch_to(candidate)
+        self._send(first)
+        while True:
+            try:
+                async with asyncio.timeout(opts.stall_seconds):
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return "upstream ended the stream"
+            except TimeoutError:
+                return f"stalled: no data for {opts.stall_seconds:g} s"
+            self._send(chunk)
+            if not self.clients and self._grace is None:
+                return None
+
+    async def _pump_hls(
+        self,
+        candidate: Candidate,
+        http: httpx.AsyncClient,
+        headers: dict[str, str],
+        url: str,
+        body: bytes,
+    ) -> str | None:
+        opts = self.opts
+        reader = HlsReader(
+            http,
+            headers,
+            quality=opts.hls_quality,
+            prefetch=opts.hls_prefetch,
+            stall_seconds=opts.stall_seconds,
+        )
+        media = await reader.open(url, body)
+        segments = reader.segments(media)
+        try:
+            async for segment in segments:
+                if self.current is not candidate:
+                    self._switch_to(candidate)
+                else:
+                    self._aligner.reset()  # a segment's stray tail must not swallow the next
+                self._send(segment)
+                if not self.clients and self._grace is None:
+                    return None
+        finally:
+            await segments.aclose()
+        return "upstream ended the stream"  # pragma: no cover - segments() ends by raising
+
     def _send(self, chunk: bytes) -> None:
         self.bytes_in += len(chunk)
         packets = self._aligner.feed(chunk)
@@ -260,7 +355,7 @@ class ChannelHub:
                 self.streaming = True
                 if not self.ready.done():
                     self.ready.set_result(None)
-            self._broadcast(packets)
+            self._broadcast(packets, self.gop.feed(packets))
 
     def _flush_failures(self) -> None:
         failures, self.failures = self.failures, []

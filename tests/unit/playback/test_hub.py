@@ -44,7 +44,7 @@ async def test_slow_viewers_are_dropped_and_late_joiners_start_at_a_pat(tmp_path
     assert slow.queue.get_nowait() is not None  # the end marker comes after what it had
     hub.streaming = True
     late = hub.join(None)
-    assert late.need_pat
+    assert late.need_start
     hub._broadcast(NULL * 3)
     assert late.queue.empty()
     hub._broadcast(NULL * 2 + PAT + NULL)
