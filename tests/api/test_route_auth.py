@@ -26,6 +26,10 @@ PUBLIC = {
     ("GET", "/api/docs"),
     ("GET", "/api/docs/static/"),  # Swagger UI's own files, served for the docs page
     ("GET", "/api/openapi.json"),
+    # Xtream Codes login: wrong credentials get {"user_info": {"auth": 0}} with a 200, as panels
+    # answer and players expect; no data without valid ones (tests/api/test_xtream_output.py).
+    ("GET", "/player_api.php"),
+    ("POST", "/player_api.php"),
 }
 # The built web UI: static files and the page shell, no data.
 UI_MODULE = "strmline.api.web"

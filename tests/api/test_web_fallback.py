@@ -90,7 +90,12 @@ async def test_root_files_and_posts(ui: httpx.AsyncClient) -> None:
 
 
 async def test_the_app_answers_probes_with_json(client: httpx.AsyncClient) -> None:
-    for path in ("/discover.json", "/player_api.php", "/live/u/p/1.ts", "/device.xml"):
+    for path in ("/discover.json", "/device.xml"):
         assert_json_404(await client.get(path, headers=BROWSER))
+    # Xtream paths are served: wrong credentials get the panels' JSON answers, not the UI.
+    api = await client.get("/player_api.php", headers=BROWSER)
+    assert api.status_code == 200 and api.json() == {"user_info": {"auth": 0}}
+    live = await client.get("/live/u/p/1.ts", headers=BROWSER)
+    assert live.status_code == 401 and live.headers["content-type"].startswith("application/json")
     page = await client.get("/outputs", headers=BROWSER)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

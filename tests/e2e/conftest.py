@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,73 @@ def _drop_redis_prefix(url: str, prefix: str) -> None:
             client.delete(*keys)
     finally:
         client.close()
+
+
+# ---- a new user's setup, shared by every e2e module (test_flow, test_xtream_client) ----------
+
+ADMIN = {"username": "admin", "password": "correct horse battery"}
+
+
+@dataclass
+class Ready:
+    stack: Stack
+    providers: dict[str, int]
+    m3u: str
+    jobs: dict[str, dict[str, Any]]
+
+
+def _login(stack: Stack) -> None:
+    assert stack.api("GET", "/api/setup")["needs_setup"] is True
+    stack.api("POST", "/api/setup", json=ADMIN)
+    tokens = stack.api("POST", "/api/auth/login", json=ADMIN)
+    stack.http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+    stack.token = stack.api("GET", "/api/auth/api-token")["api_token"]
+
+
+def _add_providers(stack: Stack) -> dict[str, int]:
+    fp = stack.provider
+    specs = {
+        "acme m3u": {"kind": "m3u", "url": f"{fp.url}/playlist/acme.m3u", "max_connections": 4},
+        "globex xtream ts": {
+            "kind": "xtream", "url": fp.url, "username": "globex",
+            "password": fp.accounts["globex"], "output_format": "ts", "max_connections": 4,
+        },
+        "acme xtream hls": {
+            "kind": "xtream", "url": fp.url, "username": "acme",
+            "password": fp.accounts["acme"], "output_format": "m3u8", "max_connections": 4,
+        },
+    }  # fmt: skip
+    return {
+        name: stack.api("POST", "/api/providers", json={"name": name, **spec})["id"]
+        for name, spec in specs.items()
+    }
+
+
+def _guide_imported(stack: Stack) -> dict[str, Any] | None:
+    jobs = stack.api("GET", "/api/jobs", params={"kind": "epg_import", "limit": 50})
+    items = jobs["items"] if isinstance(jobs, dict) else jobs
+    for job in items:
+        assert job["state"] not in ("failed", "interrupted"), f"guide import failed: {job}"
+        if job["state"] == "succeeded":
+            return job
+    return None
+
+
+@pytest.fixture(scope="session")
+def ready(stack: Stack) -> Ready:
+    _login(stack)
+    providers = _add_providers(stack)
+    jobs: dict[str, dict[str, Any]] = {}
+    for name, pid in providers.items():
+        jobs[f"sync {name}"] = stack.run_job(f"/api/providers/{pid}/sync")
+    # The syncs found the providers' guides: the scheduler imports them, nobody runs a command.
+    jobs["guide"] = stack.wait_for("the scheduled guide import", lambda: _guide_imported(stack))
+    jobs["health"] = stack.run_job("/api/health/check", {})
+    jobs["vod"] = stack.run_job("/api/vod/sync", {}, timeout=300)
+    # The VOD sync queues a library run of its own; the user's "write library" waits for it.
+    for job in stack.api("GET", "/api/jobs", params={"kind": "strm_generate"})["items"]:
+        stack.wait_job(job["id"])
+    jobs["strm"] = stack.run_job("/api/strm/generate", {"live": True})
+    m3u = stack.http.get("/output/m3u", params={"token": stack.token})
+    assert m3u.status_code == 200, m3u.text[:300]
+    return Ready(stack, providers, m3u.text, jobs)

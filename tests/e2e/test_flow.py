@@ -1,6 +1,6 @@
 """A new user's whole path through the running product, and real clients reading what it serves.
 
-The ``ready`` fixture does what a user does in the UI, over HTTP: first-run setup, login, three
+The ``ready`` fixture (conftest.py) does what a user does in the UI, over HTTP: first-run setup, login, three
 providers (M3U, Xtream with TS output, Xtream with HLS output), syncs, a health check, the guide
 (imported by the scheduler, not by hand), movies and series, the .strm library. The tests then
 hand the outputs to the programs people watch with: ffmpeg decodes video through /play (redirect
@@ -12,81 +12,14 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.harness import TV_VALIDATE, Stack, decode_frames
-
-ADMIN = {"username": "admin", "password": "correct horse battery"}
-
-
-@dataclass
-class Ready:
-    stack: Stack
-    providers: dict[str, int]
-    m3u: str
-    jobs: dict[str, dict[str, Any]]
-
-
-def _login(stack: Stack) -> None:
-    assert stack.api("GET", "/api/setup")["needs_setup"] is True
-    stack.api("POST", "/api/setup", json=ADMIN)
-    tokens = stack.api("POST", "/api/auth/login", json=ADMIN)
-    stack.http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
-    stack.token = stack.api("GET", "/api/auth/api-token")["api_token"]
-
-
-def _add_providers(stack: Stack) -> dict[str, int]:
-    fp = stack.provider
-    specs = {
-        "acme m3u": {"kind": "m3u", "url": f"{fp.url}/playlist/acme.m3u", "max_connections": 4},
-        "globex xtream ts": {
-            "kind": "xtream", "url": fp.url, "username": "globex",
-            "password": fp.accounts["globex"], "output_format": "ts", "max_connections": 4,
-        },
-        "acme xtream hls": {
-            "kind": "xtream", "url": fp.url, "username": "acme",
-            "password": fp.accounts["acme"], "output_format": "m3u8", "max_connections": 4,
-        },
-    }  # fmt: skip
-    return {
-        name: stack.api("POST", "/api/providers", json={"name": name, **spec})["id"]
-        for name, spec in specs.items()
-    }
-
-
-def _guide_imported(stack: Stack) -> dict[str, Any] | None:
-    jobs = stack.api("GET", "/api/jobs", params={"kind": "epg_import", "limit": 50})
-    items = jobs["items"] if isinstance(jobs, dict) else jobs
-    for job in items:
-        assert job["state"] not in ("failed", "interrupted"), f"guide import failed: {job}"
-        if job["state"] == "succeeded":
-            return job
-    return None
-
-
-@pytest.fixture(scope="session")
-def ready(stack: Stack) -> Ready:
-    _login(stack)
-    providers = _add_providers(stack)
-    jobs: dict[str, dict[str, Any]] = {}
-    for name, pid in providers.items():
-        jobs[f"sync {name}"] = stack.run_job(f"/api/providers/{pid}/sync")
-    # The syncs found the providers' guides: the scheduler imports them, nobody runs a command.
-    jobs["guide"] = stack.wait_for("the scheduled guide import", lambda: _guide_imported(stack))
-    jobs["health"] = stack.run_job("/api/health/check", {})
-    jobs["vod"] = stack.run_job("/api/vod/sync", {}, timeout=300)
-    # The VOD sync queues a library run of its own; the user's "write library" waits for it.
-    for job in stack.api("GET", "/api/jobs", params={"kind": "strm_generate"})["items"]:
-        stack.wait_job(job["id"])
-    jobs["strm"] = stack.run_job("/api/strm/generate", {"live": True})
-    m3u = stack.http.get("/output/m3u", params={"token": stack.token})
-    assert m3u.status_code == 200, m3u.text[:300]
-    return Ready(stack, providers, m3u.text, jobs)
+from tests.e2e.conftest import Ready
+from tests.e2e.harness import TV_VALIDATE, decode_frames
 
 
 def _m3u_entries(text: str) -> list[tuple[dict[str, str], str]]:
@@ -231,11 +164,16 @@ def test_clients_get_head_and_clear_404s(ready: Ready) -> None:
                  f"/hdhr/{token}/discover.json", f"/hdhr/{token}/lineup.json"):  # fmt: skip
         head = stack.http.head(path)
         assert head.status_code == 200 and head.content == b"", (path, head.status_code)
-    # Paths that IPTV and tuner clients probe, which strmline does not serve at the root.
-    for path in ("/discover.json", "/player_api.php?username=a&password=b", "/get.php",
-                 "/live/a/b/1.ts", "/lineup.json"):  # fmt: skip
+    # Paths that tuner clients probe, which strmline does not serve at the root.
+    for path in ("/discover.json", "/lineup.json"):
         resp = stack.http.get(path, headers={"Accept": "*/*"})
         assert resp.status_code == 404, (path, resp.status_code)
+        assert resp.headers["content-type"].startswith("application/json"), path
+    # Xtream paths with wrong credentials: JSON answers the way panels give them, never a page.
+    for path, status in (("/player_api.php?username=a&password=b", 200), ("/get.php", 401),
+                         ("/live/a/b/1.ts", 401)):  # fmt: skip
+        resp = stack.http.get(path, headers={"Accept": "*/*"})
+        assert resp.status_code == status, (path, resp.status_code)
         assert resp.headers["content-type"].startswith("application/json"), path
     assert stack.http.get("/api/docs").status_code == 200
     bad = stack.http.patch("/api/settings", json={"health": {"cron": "every day"}})

@@ -18,10 +18,14 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
 ) -> None:
     """Run the web server (API, outputs and UI); in embedded mode also the jobs and the scheduler."""
+    import os
+
     import uvicorn
 
     from strmline.api.app import create_app
 
+    # Discovery announces the tuner's URL; without a configured one it is the port served here.
+    os.environ.setdefault("STRMLINE_DISCOVERY__HTTP_PORT", str(port))
     console.print(f"strmline listening on http://{host}:{port} (API docs at /api/docs)")
     uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
 

@@ -26,7 +26,7 @@ class ControlledProvider:
     """The provider plus a small JSON control API under ``/_control/`` for another process.
 
     ``POST /_control/stream-fault`` ``{"stream_id": 5, "kind": "dead", "account": "acme"}``
-    scripts a stream fault, ``POST /_control/clear`` removes every fault, and
+    scripts a stream fault (also ``times``, ``after_bytes``, ``delay``, ``status``, ``value``), ``POST /_control/clear`` removes every fault, and
     ``GET /_control/stats`` tells how many streams each account has open.
     """
 
@@ -65,6 +65,9 @@ class ControlledProvider:
                     account=spec.get("account"),
                     times=spec.get("times"),
                     after_bytes=spec.get("after_bytes"),
+                    delay=spec.get("delay"),
+                    status=spec.get("status"),
+                    value=spec.get("value"),
                 )
             except (KeyError, ValueError, orjson.JSONDecodeError) as exc:
                 return 400, {"error": str(exc)}

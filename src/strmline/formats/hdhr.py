@@ -12,19 +12,26 @@ import uuid
 from typing import Any
 from xml.sax.saxutils import escape
 
+from strmline.formats.m3u import M3UEntry
+
 __all__ = [
     "FIRMWARE_NAME",
     "FIRMWARE_VERSION",
     "FRIENDLY_NAME",
     "HD_QUALITIES",
+    "LINEUP_XML_FOOT",
+    "LINEUP_XML_HEAD",
     "MANUFACTURER",
     "MODEL_NUMBER",
     "device_auth",
     "device_id",
+    "device_udn",
     "device_xml",
     "discover",
     "lineup_item",
+    "lineup_m3u_entry",
     "lineup_status",
+    "lineup_xml_program",
     "valid_device_id",
 ]
 
@@ -96,15 +103,45 @@ def lineup_item(*, number: str, name: str, url: str, quality: str | None) -> dic
     }
 
 
+# lineup.xml, as the tuners write it: the lineup.json entries as <Program> elements.
+LINEUP_XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<Lineup>\n'
+LINEUP_XML_FOOT = "</Lineup>\n"
+
+
+def lineup_xml_program(item: dict[str, Any]) -> str:
+    """One <Program> of lineup.xml from a :func:`lineup_item` dict."""
+    return (
+        "<Program>"
+        f"<GuideNumber>{escape(str(item['GuideNumber']))}</GuideNumber>"
+        f"<GuideName>{escape(str(item['GuideName']))}</GuideName>"
+        f"<URL>{escape(str(item['URL']))}</URL>"
+        f"<HD>{int(item['HD'])}</HD>"
+        "</Program>\n"
+    )
+
+
+def lineup_m3u_entry(*, number: str, name: str, url: str) -> M3UEntry:
+    """One lineup.m3u entry: the tuner's number as channel-id/channel-number (and tvg-chno,
+    which IPTV players read), the name as the title."""
+    attrs = {"channel-id": number, "channel-number": number, "tvg-chno": number, "tvg-name": name}
+    return M3UEntry(name=name, url=url, attrs=attrs)
+
+
 def lineup_status() -> dict[str, Any]:
     """lineup_status.json: never scanning, as the lineup is always current."""
     return {"ScanInProgress": 0, "ScanPossible": 1, "Source": "Cable", "SourceList": ["Cable"]}
 
 
+def device_udn(secret: str, user_id: int) -> str:
+    """The UPnP unique device name (``uuid:…``) of a user's tuner: device.xml and SSDP agree."""
+    did = device_id(secret, user_id)
+    return f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'strmline-hdhr:{did}')}"
+
+
 def device_xml(*, base: str, secret: str, user_id: int) -> str:
     """The UPnP root device description (device.xml) of the tuner at ``base``."""
     did = device_id(secret, user_id)
-    udn = uuid.uuid5(uuid.NAMESPACE_URL, f"strmline-hdhr:{did}")
+    udn = device_udn(secret, user_id)
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <root xmlns="urn:schemas-upnp-org:device-1-0">
   <specVersion><major>1</major><minor>0</minor></specVersion>
@@ -116,7 +153,7 @@ def device_xml(*, base: str, secret: str, user_id: int) -> str:
     <modelName>{escape(MODEL_NUMBER)}</modelName>
     <modelNumber>{escape(MODEL_NUMBER)}</modelNumber>
     <serialNumber>{did}</serialNumber>
-    <UDN>uuid:{udn}</UDN>
+    <UDN>{udn}</UDN>
   </device>
 </root>
 """

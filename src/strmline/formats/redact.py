@@ -38,6 +38,8 @@ SECRET_PARAMS = ("token", "access_token", "api_token", "password")
 _SECRET_QUERY = re.compile(r"([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&#\s\"]*", re.IGNORECASE)
 # The HDHomeRun URLs carry the API token as a path segment.
 _SECRET_HDHR_PATH = re.compile(r"(/hdhr/)[^/?#\s\"]+")
+# strmline's own first path segments, never an Xtream user name in a request line.
+_OWN_PREFIXES = frozenset({"api", "play", "output", "hdhr", "assets", "metrics"})
 
 
 def redact_url(url: str, secrets: Iterable[str | None] = ()) -> str:
@@ -68,9 +70,15 @@ def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
 
 
 def redact_request_line(text: str) -> str:
-    """``text`` with the values of credential parameters (and HDHomeRun path tokens) masked."""
+    """``text`` with the values of credential parameters (and HDHomeRun path tokens, and the
+    passwords of strmline's own Xtream stream paths) masked."""
     text = _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, text)
-    return _SECRET_HDHR_PATH.sub(lambda m: m.group(1) + MASK, text)
+    text = _SECRET_HDHR_PATH.sub(lambda m: m.group(1) + MASK, text)
+    if text.startswith("/"):
+        path, sep, query = text.partition("?")
+        if path.split("/", 2)[1] not in _OWN_PREFIXES:  # /api/jobs/12 is not /USER/PASS/12
+            text = _redact_path(path, []) + sep + query
+    return text
 
 
 def _secret_forms(secret: str) -> set[str]:

@@ -2,12 +2,20 @@
 
 The token sits in the path because these clients take a device base URL and append fixed
 document names to it; a query string would be lost. Channels, numbers and order are those of
-``/output/m3u``; each lineup entry points at ``/play/{channel}``.
+``/output/m3u``; each lineup entry points at ``/play/{channel}``. Besides the JSON lineup the
+tuners' ``lineup.xml`` and ``lineup.m3u`` are served too.
+
+``root_router`` serves the same documents at the server root (``/discover.json``…) for the
+clients that only take IP:port: the tuner of ``discovery.user`` (default: the first admin). The
+app includes it only when ``discovery.root_tuner`` is set; otherwise those paths stay the JSON
+404 every unknown path gets. They need no token on purpose: whoever reaches the server gets
+that user's lineup, as with a real tuner on the network.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
+from itertools import islice
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -16,17 +24,21 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
 from strmline.api.deps import SessionDep, SettingsDep
+from strmline.api.discovery import announced_user
 from strmline.api.errors import ApiError
 from strmline.api.outputs.common import PlayUrls, public_base
+from strmline.api.outputs.m3u import MEDIA_TYPE as M3U_MEDIA_TYPE
 from strmline.api.outputs.m3u import head_response
 from strmline.config import Settings
 from strmline.db.models import User
 from strmline.formats import hdhr
+from strmline.formats.m3u import write_m3u
 from strmline.services import tuning
 from strmline.services import users as user_service
 from strmline.services.tuning import LineupPage
 
 router = APIRouter(tags=["hdhomerun"])
+root_router = APIRouter(tags=["hdhomerun"])
 
 
 async def get_path_token_user(
@@ -46,51 +58,93 @@ async def get_path_token_user(
 PathTokenUser = Annotated[User, Depends(get_path_token_user)]
 
 
-def _device_base(request: Request, settings: Settings, user: User) -> str:
+async def get_root_tuner_user(session: SessionDep, settings: SettingsDep) -> User:
+    user = await announced_user(session, settings)
+    if user is None:
+        who = f"user {settings.discovery.user!r}" if settings.discovery.user else "an admin"
+        raise ApiError(404, "not_found", f"no tuner at the root: {who} must exist and be active")
+    return user
+
+
+RootTunerUser = Annotated[User, Depends(get_root_tuner_user)]
+
+# Where a tuner's documents live: under /hdhr/<token> or at the root.
+DeviceBase = Callable[[Request, Settings, User], str]
+
+
+def _token_base(request: Request, settings: Settings, user: User) -> str:
     return f"{public_base(request, settings)}/hdhr/{quote(user.api_token, safe='')}"
 
 
-@router.get("/hdhr/{token}/discover.json", summary="HDHomeRun device description")
-async def discover(
-    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+def _root_base(request: Request, settings: Settings, user: User) -> str:
+    return public_base(request, settings)
+
+
+# --- the documents, for either place ---------------------------------------------------------
+
+
+async def _discover(
+    request: Request, user: User, session: SessionDep, settings: Settings, base: DeviceBase
 ) -> dict[str, Any]:
     return hdhr.discover(
-        base=_device_base(request, settings, user),
+        base=base(request, settings, user),
         secret=settings.get_secret_key(),
         user_id=user.id,
         tuner_count=await tuning.tuner_count(session, settings.outputs.tuner_count),
     )
 
 
-async def _lineup_body(pages: AsyncIterator[LineupPage], urls: PlayUrls) -> AsyncIterator[bytes]:
+def _items(page: LineupPage, urls: PlayUrls) -> Iterable[dict[str, Any]]:
+    for c in page.channels:
+        yield hdhr.lineup_item(
+            number=c.chno, name=c.name, url=urls.channel(c.id), quality=c.best_quality
+        )
+
+
+async def _json_body(pages: AsyncIterator[LineupPage], urls: PlayUrls) -> AsyncIterator[bytes]:
     yield b"["
     first = True
     async for page in pages:
-        items = b",".join(
-            orjson.dumps(
-                hdhr.lineup_item(
-                    number=c.chno, name=c.name, url=urls.channel(c.id), quality=c.best_quality
-                )
-            )
-            for c in page.channels
-        )
+        items = b",".join(orjson.dumps(item) for item in _items(page, urls))
+        if not items:
+            continue
         yield items if first else b"," + items
         first = False
     yield b"]"
 
 
-@router.get(
-    "/hdhr/{token}/lineup.json",
-    summary="HDHomeRun channel lineup (same channels and order as /output/m3u)",
-    response_class=Response,
-    responses={200: {"content": {"application/json": {}}, "description": "the lineup"}},
-)
-async def lineup(
-    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+async def _xml_body(pages: AsyncIterator[LineupPage], urls: PlayUrls) -> AsyncIterator[bytes]:
+    yield hdhr.LINEUP_XML_HEAD.encode()
+    async for page in pages:
+        yield "".join(hdhr.lineup_xml_program(item) for item in _items(page, urls)).encode()
+    yield hdhr.LINEUP_XML_FOOT.encode()
+
+
+async def _m3u_body(pages: AsyncIterator[LineupPage], urls: PlayUrls) -> AsyncIterator[bytes]:
+    yield b"#EXTM3U\n"
+    async for page in pages:
+        entries = (
+            hdhr.lineup_m3u_entry(number=c.chno, name=c.name, url=urls.channel(c.id))
+            for c in page.channels
+        )
+        # write_m3u starts every call with its #EXTM3U line: the body has one already.
+        yield "".join(islice(write_m3u(entries), 1, None)).encode()
+
+
+Body = Callable[[AsyncIterator[LineupPage], PlayUrls], AsyncIterator[bytes]]
+
+
+async def _lineup(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    settings: Settings,
+    body: Body,
+    media_type: str,
 ) -> Response:
     headers = {"Cache-Control": "private, no-cache"}
     if request.method == "HEAD":
-        return head_response(headers, "application/json")
+        return head_response(headers, media_type)
     state = await tuning.lineup_state(session)
     # Read in a session of its own: the request's is closed once the handler returns.
     pages = tuning.lineup_pages(
@@ -99,10 +153,79 @@ async def lineup(
         page_size=settings.outputs.page_size,
     )
     return StreamingResponse(
-        _lineup_body(pages, PlayUrls.of(public_base(request, settings), user.api_token)),
-        media_type="application/json",
+        body(pages, PlayUrls.of(public_base(request, settings), user.api_token)),
+        media_type=media_type,
         headers=headers,
     )
+
+
+def _device_xml(request: Request, user: User, settings: Settings, base: DeviceBase) -> Response:
+    body = hdhr.device_xml(
+        base=base(request, settings, user),
+        secret=settings.get_secret_key(),
+        user_id=user.id,
+    )
+    return Response(body, media_type="application/xml")
+
+
+_JSON_LINEUP: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}}, "description": "the lineup"}
+}
+_XML_LINEUP: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {}}, "description": "the lineup"}
+}
+_M3U_LINEUP: dict[int | str, dict[str, Any]] = {
+    200: {"content": {M3U_MEDIA_TYPE: {}}, "description": "the lineup"}
+}
+_DEVICE_XML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {}}, "description": "device description"}
+}
+
+
+# --- /hdhr/{token}/… ---------------------------------------------------------------------------
+
+
+@router.get("/hdhr/{token}/discover.json", summary="HDHomeRun device description")
+async def discover(
+    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    return await _discover(request, user, session, settings, _token_base)
+
+
+@router.get(
+    "/hdhr/{token}/lineup.json",
+    summary="HDHomeRun channel lineup (same channels and order as /output/m3u)",
+    response_class=Response,
+    responses=_JSON_LINEUP,
+)
+async def lineup(
+    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return await _lineup(request, user, session, settings, _json_body, "application/json")
+
+
+@router.get(
+    "/hdhr/{token}/lineup.xml",
+    summary="HDHomeRun channel lineup as XML",
+    response_class=Response,
+    responses=_XML_LINEUP,
+)
+async def lineup_xml(
+    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return await _lineup(request, user, session, settings, _xml_body, "application/xml")
+
+
+@router.get(
+    "/hdhr/{token}/lineup.m3u",
+    summary="HDHomeRun channel lineup as an M3U playlist",
+    response_class=Response,
+    responses=_M3U_LINEUP,
+)
+async def lineup_m3u(
+    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return await _lineup(request, user, session, settings, _m3u_body, M3U_MEDIA_TYPE)
 
 
 @router.get("/hdhr/{token}/lineup_status.json", summary="HDHomeRun scan status (never scanning)")
@@ -124,12 +247,78 @@ async def lineup_post(user: PathTokenUser) -> Response:
     "/hdhr/{token}/device.xml",
     summary="UPnP root device description",
     response_class=Response,
-    responses={200: {"content": {"application/xml": {}}, "description": "device description"}},
+    responses=_DEVICE_XML,
 )
 async def device_xml(request: Request, user: PathTokenUser, settings: SettingsDep) -> Response:
-    body = hdhr.device_xml(
-        base=_device_base(request, settings, user),
-        secret=settings.get_secret_key(),
-        user_id=user.id,
-    )
-    return Response(body, media_type="application/xml")
+    return _device_xml(request, user, settings, _token_base)
+
+
+# --- the same tuner at the server root (discovery.root_tuner) ------------------------------
+
+
+@root_router.get("/discover.json", summary="HDHomeRun device description (root tuner)")
+async def root_discover(
+    request: Request, user: RootTunerUser, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    return await _discover(request, user, session, settings, _root_base)
+
+
+@root_router.get(
+    "/lineup.json",
+    summary="HDHomeRun channel lineup (root tuner)",
+    response_class=Response,
+    responses=_JSON_LINEUP,
+)
+async def root_lineup(
+    request: Request, user: RootTunerUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return await _lineup(request, user, session, settings, _json_body, "application/json")
+
+
+@root_router.get(
+    "/lineup.xml",
+    summary="HDHomeRun channel lineup as XML (root tuner)",
+    response_class=Response,
+    responses=_XML_LINEUP,
+)
+async def root_lineup_xml(
+    request: Request, user: RootTunerUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return await _lineup(request, user, session, settings, _xml_body, "application/xml")
+
+
+@root_router.get(
+    "/lineup.m3u",
+    summary="HDHomeRun channel lineup as an M3U playlist (root tuner)",
+    response_class=Response,
+    responses=_M3U_LINEUP,
+)
+async def root_lineup_m3u(
+    request: Request, user: RootTunerUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return await _lineup(request, user, session, settings, _m3u_body, M3U_MEDIA_TYPE)
+
+
+@root_router.get("/lineup_status.json", summary="HDHomeRun scan status (root tuner)")
+async def root_lineup_status(user: RootTunerUser) -> dict[str, Any]:
+    return hdhr.lineup_status()
+
+
+@root_router.post(
+    "/lineup.post",
+    summary="HDHomeRun scan request (root tuner; accepted)",
+    response_class=Response,
+    responses={200: {"description": "accepted"}},
+)
+async def root_lineup_post(user: RootTunerUser) -> Response:
+    return Response(status_code=200)
+
+
+@root_router.get(
+    "/device.xml",
+    summary="UPnP root device description (root tuner)",
+    response_class=Response,
+    responses=_DEVICE_XML,
+)
+async def root_device_xml(request: Request, user: RootTunerUser, settings: SettingsDep) -> Response:
+    return _device_xml(request, user, settings, _root_base)

@@ -1,16 +1,22 @@
-"""First-run setup, login, token refresh, logout, password change and the API token."""
+"""First-run setup, login, token refresh, logout, password change, the API token and the
+Xtream Codes credentials players log in with."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from strmline.api.deps import CurrentUser, SessionDep, SettingsDep
 from strmline.api.errors import ApiError
+from strmline.api.outputs.common import public_base
 from strmline.api.security import decode, issue_tokens
+from strmline.config import Settings
 from strmline.db.models import User
 from strmline.errors import Conflict
 from strmline.services import users as user_service
+from strmline.services import xtream as xtream_service
 
 router = APIRouter(tags=["auth"])
 
@@ -69,6 +75,9 @@ async def setup(body: Credentials, session: SessionDep, settings: SettingsDep) -
     user = await user_service.create(
         session=session, username=body.username, password=body.password, role="admin"
     )
+    # Committed before answering: the request's own commit may run after the response is sent,
+    # and a client that logs in right away must find the account.
+    await session.commit()
     return TokenPair(**issue_tokens(user, settings.get_secret_key()))
 
 
@@ -129,3 +138,60 @@ async def get_api_token(user: CurrentUser) -> ApiToken:
 @router.post("/api/auth/api-token", summary="Rotate your API token (old URLs stop working)")
 async def rotate_api_token(user: CurrentUser) -> ApiToken:
     return ApiToken(api_token=user_service.rotate_api_token(user))
+
+
+class XtreamAccount(BaseModel):
+    server: str = Field(description="what players take as the server address")
+    username: str
+    password: str
+    playlist_url: str
+    guide_url: str
+
+
+class XtreamUsername(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+
+
+def _xtream_account(request: Request, settings: Settings, user: User) -> XtreamAccount:
+    base = public_base(request, settings)
+    creds = f"username={quote(user.xtream_username)}&password={quote(user.xtream_password)}"
+    return XtreamAccount(
+        server=base,
+        username=user.xtream_username,
+        password=user.xtream_password,
+        playlist_url=f"{base}/get.php?{creds}&type=m3u_plus&output=ts",
+        guide_url=f"{base}/xmltv.php?{creds}",
+    )
+
+
+@router.get(
+    "/api/auth/xtream",
+    summary="Your Xtream Codes login for IPTV players (server, username, password)",
+)
+async def get_xtream(request: Request, user: CurrentUser, settings: SettingsDep) -> XtreamAccount:
+    return _xtream_account(request, settings, user)
+
+
+@router.post(
+    "/api/auth/xtream/password",
+    summary="Rotate your Xtream password (players with the old one are logged out)",
+)
+async def rotate_xtream_password(
+    request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> XtreamAccount:
+    xtream_service.rotate_password(user)
+    await session.commit()  # players given the new password may log in at once
+    return _xtream_account(request, settings, user)
+
+
+@router.put("/api/auth/xtream/username", summary="Choose your Xtream username")
+async def set_xtream_username(
+    body: XtreamUsername,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> XtreamAccount:
+    await xtream_service.set_username(session, user, body.username)
+    await session.commit()
+    return _xtream_account(request, settings, user)

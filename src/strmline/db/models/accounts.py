@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+import string
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from strmline.db.base import Base, BigId, Timestamps, UTCDateTime, utcnow
+
+XTREAM_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+XTREAM_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_xtream_password() -> str:
+    """Letters and digits only: players put it in URL paths without quoting."""
+    return "".join(secrets.choice(XTREAM_ALPHABET) for _ in range(16))
+
+
+def xtream_username_for(username: str) -> str:
+    """The login name when it is safe in a URL path, else a cleaned name with a random tail."""
+    cleaned = XTREAM_SAFE.sub("", username)[:80]
+    if cleaned == username and cleaned:
+        return cleaned
+    return f"{cleaned or 'user'}-{secrets.token_hex(3)}"
+
+
+def default_xtream_username(context: Any) -> str:
+    return xtream_username_for(str(context.get_current_parameters()["username"]))
 
 
 class User(Timestamps, Base):
@@ -23,6 +47,12 @@ class User(Timestamps, Base):
         Integer, default=0
     )  # bumped on logout/password change
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Xtream Codes API credentials (players send them in every URL): not the login password,
+    # rotatable on their own. Defaults derive from the username (see xtream_defaults).
+    xtream_username: Mapped[str] = mapped_column(
+        String(100), unique=True, default=lambda ctx: default_xtream_username(ctx)
+    )
+    xtream_password: Mapped[str] = mapped_column(String(64), default=lambda: new_xtream_password())
 
 
 class Favorite(Base):
