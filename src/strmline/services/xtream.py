@@ -10,7 +10,7 @@ statements per page.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -212,33 +212,10 @@ async def movie_pages(
     where: list[Any] = [m.removed_at.is_(None), _playable_source("movie")]
     if category is not ALL:
         where.append(m.category.is_(None) if category is None else m.category == category)
-    after = 0
-    async with factory() as session:
-        conn = await session.connection()
-        while True:
-            rows = (
-                await conn.execute(
-                    select(
-                        m.id,
-                        m.title,
-                        m.year,
-                        m.poster,
-                        m.rating,
-                        m.tmdb_id,
-                        m.created_at,
-                        m.category,
-                        container.label("container"),
-                    )
-                    .where(*where, m.id > after)
-                    .order_by(m.id)
-                    .limit(page_size)
-                )
-            ).all()
-            if rows:
-                yield [dict(r._mapping) for r in rows]
-            if len(rows) < page_size:
-                return
-            after = rows[-1][0]
+    columns = (m.id, m.title, m.year, m.poster, m.rating, m.tmdb_id, m.created_at, m.category)
+    selected = [*columns, container.label("container")]
+    async for page in _id_pages(factory, m.id, selected, where, page_size):
+        yield page
 
 
 async def series_pages(
@@ -248,34 +225,20 @@ async def series_pages(
     where: list[Any] = [s.removed_at.is_(None), _playable_source("series")]
     if category is not ALL:
         where.append(s.category.is_(None) if category is None else s.category == category)
-    after = 0
-    async with factory() as session:
-        conn = await session.connection()
-        while True:
-            rows = (
-                await conn.execute(
-                    select(
-                        s.id,
-                        s.title,
-                        s.year,
-                        s.plot,
-                        s.genre,
-                        s.poster,
-                        s.rating,
-                        s.tmdb_id,
-                        s.updated_at,
-                        s.category,
-                    )
-                    .where(*where, s.id > after)
-                    .order_by(s.id)
-                    .limit(page_size)
-                )
-            ).all()
-            if rows:
-                yield [dict(r._mapping) for r in rows]
-            if len(rows) < page_size:
-                return
-            after = rows[-1][0]
+    columns = (
+        s.id,
+        s.title,
+        s.year,
+        s.plot,
+        s.genre,
+        s.poster,
+        s.rating,
+        s.tmdb_id,
+        s.updated_at,
+        s.category,
+    )
+    async for page in _id_pages(factory, s.id, columns, where, page_size):
+        yield page
 
 
 async def movie_detail(session: AsyncSession, movie_id: int) -> tuple[VodMovie, str | None]:
@@ -382,3 +345,25 @@ async def short_epg(
         query = query.where(p.start >= now - span, p.start < now + span)
     rows = (await session.execute(query.order_by(p.start))).all()
     return GuideRows(ident, list(rows))
+
+
+async def _id_pages(
+    factory: async_sessionmaker[AsyncSession],
+    id_column: Any,
+    columns: Sequence[Any],
+    where: list[Any],
+    page_size: int,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Rows as dicts, keyset-paged by ``id_column`` in a session of their own (streamed bodies
+    outlive the request's session); one statement per page."""
+    after = 0
+    async with factory() as session:
+        conn = await session.connection()
+        while True:
+            query = select(*columns).where(*where, id_column > after).order_by(id_column)
+            rows = (await conn.execute(query.limit(page_size))).all()
+            if rows:
+                yield [dict(r._mapping) for r in rows]
+            if len(rows) < page_size:
+                return
+            after = rows[-1][0]
