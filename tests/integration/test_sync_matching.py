@@ -20,6 +20,8 @@ from strmline.config import Settings
 from strmline.db.models import Provider, Stream
 from strmline.formats.m3u import parse_lines
 from strmline.matching import MatchItem, cluster
+from strmline.matching.catalogue import packaged
+from strmline.matching.names import parse_name
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.sync import sync_provider
 from tests.dbutil import truncate_all
@@ -70,9 +72,12 @@ async def sync_all(
     return {frozenset(g) for g in groups.values()}
 
 
-def in_memory(playlists: Sequence[Playlist]) -> Partition:
+def in_memory(playlists: Sequence[Playlist], *, catalogue: bool = True) -> Partition:
+    """What ``strmline process`` makes of all the entries at once (with the catalogue, as the
+    sync uses it by default)."""
+    canonical = packaged().canonical if catalogue else (lambda p, _t: p)
     items = [
-        MatchItem(_label(k, name), name, tvg)
+        MatchItem(_label(k, name), name, tvg, canonical(parse_name(name), tvg))
         for k, entries in enumerate(playlists)
         for name, tvg in entries
     ]
@@ -134,6 +139,24 @@ CASES: dict[str, tuple[list[Playlist], list[tuple[str, str]], list[tuple[str, st
         [[("AMG TV", "AMGTV.us")], [("Amga TV", "AmgaTV.am")]],
         [],
         [("0|AMG TV", "1|Amga TV")],
+    ),
+    "the catalogue knows aliases and rebrands": (
+        [
+            [("FS2", None), ("BT Sport 10", None), ("UK: ITV", None), ("Canal Sur", None)],
+            [
+                ("Fox Sports 2 HD", None),
+                ("UK: TNT Sports 10", None),
+                ("ITV1", None),
+                ("CanalSur", None),
+            ],
+        ],
+        [
+            ("0|FS2", "1|Fox Sports 2 HD"),
+            ("0|BT Sport 10", "1|UK: TNT Sports 10"),
+            ("0|UK: ITV", "1|ITV1"),
+            ("0|Canal Sur", "1|CanalSur"),
+        ],
+        [("0|FS2", "0|BT Sport 10")],
     ),
 }
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 
 from strmline.cli.common import console, print_json, progress_bar, run
+from strmline.config import get_settings
 from strmline.pipelines.process import ProcessOptions, run_process
+from strmline.providers import catalogue as catalogue_store
 
 PREFER_CHOICES = ["best", "4k", "fhd", "hd", "sd", "all"]
 
@@ -44,6 +46,7 @@ def process(
         by_category=by_category,
         threshold=threshold,
         clean=clean,
+        catalogue=catalogue_store.load(get_settings()),
     )
     with progress_bar(enabled=not as_json, bytes_mode=True) as bar:
         task = bar.add_task("reading playlist", total=None)

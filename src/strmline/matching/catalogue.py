@@ -19,15 +19,16 @@ The snapshot shipped in the package loads once, lazily (:func:`packaged`); a ref
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from strmline.errors import FormatError
 from strmline.matching.catalogue_build import FORMAT, fold
-from strmline.matching.names import country_code, parse_name
+from strmline.matching.names import ParsedName, country_code, parse_name
 
 __all__ = [
     "Alias",
@@ -170,10 +171,13 @@ class Catalogue:
 
     __slots__ = ("_by_id", "_by_name", "_ids", "_objects", "_raw", "categories", "source")
 
-    def __init__(self, text: str) -> None:
-        head, _, body = text.partition("\n")
+    def __init__(self, text: str | bytes) -> None:
+        # Read from bytes line by line: one str of the whole snapshot would take four bytes a
+        # character (a few names are outside the BMP), ~50 MB at its peak instead of ~10.
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        lines = data.splitlines()
         try:
-            header = json.loads(head)
+            header = json.loads(lines[0]) if lines else None
         except ValueError:
             raise FormatError("channel catalogue: not a snapshot") from None
         if not isinstance(header, dict) or header.get("format") != FORMAT:
@@ -182,17 +186,18 @@ class Catalogue:
         self.categories: dict[str, str] = header.get("categories", {})
         self.source: dict[str, Any] = header.get("source", {})
         self._ids: list[str] = []
-        self._raw: list[str] = []
+        self._raw: list[bytes] = []
         self._objects: dict[int, CatalogueChannel] = {}
         self._by_id: dict[str, int] = {}
         by_name: dict[str, int | list[int]] = {}
-        for ci, line in enumerate(body.splitlines()):
-            channel_id, keys, raw = line.split("\t", 2)
-            self._ids.append(channel_id)
+        for ci, line in enumerate(itertools.islice(lines, 1, None)):
+            channel_id, keys, raw = line.split(b"\t", 2)
+            cid = channel_id.decode("utf-8")
+            self._ids.append(cid)
             self._raw.append(raw)
-            self._by_id[channel_id.casefold()] = ci
+            self._by_id[cid.casefold()] = ci
             base = ci << _HIT_FEED_BITS
-            for token in keys.split():
+            for token in keys.decode("utf-8").split():
                 tag, _, key = token.partition(":")
                 feed = int(tag[2:]) + 1 if tag[0] == "2" else 0
                 hit = ((base | feed) << 2) | int(tag[0])
@@ -211,11 +216,10 @@ class Catalogue:
         try:
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
-            text = data.decode("utf-8")
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
+        except (OSError, EOFError) as exc:
             raise FormatError(f"channel catalogue: not a snapshot ({exc})") from None
         try:
-            return cls(text)
+            return cls(data)
         except (ValueError, IndexError) as exc:
             raise FormatError(f"channel catalogue: damaged snapshot ({exc})") from None
 
@@ -257,7 +261,9 @@ class Catalogue:
 
     def candidates(self, name: str, country: str | None = None) -> list[Match]:
         """Every catalogue channel the name may mean, best first; country filters when given."""
-        parsed = parse_name(name)
+        return self._candidates(parse_name(name), name, country)
+
+    def _candidates(self, parsed: ParsedName, name: str, country: str | None) -> list[Match]:
         given = _country(country)
         if given and parsed.country and given != parsed.country:
             return []  # "PL: Nicktoons" asked for in the US: the countries disagree
@@ -271,6 +277,8 @@ class Catalogue:
             if suffix is not None and (country is None or country == suffix):
                 hits = self._hits(fold(head))
                 country = suffix
+            if not hits:
+                return []
         matches = [self._match(h, country) for h in hits]
         found = [m for m in matches if m is not None]
         found.sort(key=lambda m: (-m.confidence, bool(m.channel.closed), m.channel.id))
@@ -285,23 +293,16 @@ class Catalogue:
         the given country or the one the name carries ("PL: Nicktoons"). Without a country a
         name several channels share resolves only to the one still broadcasting, if just one is.
         """
+        return self._lookup(parse_name(name), name, country, tvg_id)
+
+    def _lookup(
+        self, parsed: ParsedName, name: str, country: str | None, tvg_id: str | None
+    ) -> Match | None:
         if tvg_id:
             by_id = self.by_tvg_id(tvg_id)
             if by_id is not None:
                 return by_id
-        found = self.candidates(name, country)
-        if not found:
-            return None
-        if len({m.channel.id for m in found}) == 1:
-            return found[0]
-        best = [m for m in found if m.confidence == found[0].confidence]
-        if len(best) == 1:
-            return best[0]
-        live = [m for m in best if not m.channel.closed]
-        if len(live) == 1:
-            m = live[0]
-            return Match(m.channel, m.feed, m.method, m.confidence - 10)
-        return None
+        return _decide(self._candidates(parsed, name, country))
 
     def _match(self, hit: _Hit, country: str | None) -> Match | None:
         ci, fi, rank = hit
@@ -328,13 +329,15 @@ class Catalogue:
         country: str | None = None,
         tvg_id: str | None = None,
         logo: str | None = None,
+        *,
+        parsed: ParsedName | None = None,
     ) -> Enrichment | None:
         """Canonical name, country, category, logo and guide id of the channel a name means.
 
         ``logo`` is the provider's: it is kept when given. None when the catalogue does not
-        know the channel for sure.
+        know the channel for sure. ``parsed``: the name already parsed (the sync has it).
         """
-        m = self.lookup(name, country, tvg_id)
+        m = self._lookup(parsed or parse_name(name), name, country, tvg_id)
         if m is None:
             return None
         channel = m.channel
@@ -361,16 +364,69 @@ class Catalogue:
         "TNT Sports 10". When the name fits several channels that all carry one canonical name
         ("Canal Sur" / "CanalSur" in Ecuador, Spain and the US) the key comes without a
         country or id, so spellings still meet but countries are left to the matcher.
+
+        Only the name decides: a tvg-id can choose among the channels the name fits, never
+        replace the name, because providers give every local of a network the network's id
+        ("ABC 7 New York" as "ABC.us") and an alias from the id alone would merge them all.
         """
-        m = self.lookup(name, country, tvg_id)
+        return self._alias(parse_name(name), name, country, tvg_id)
+
+    def _alias(
+        self, parsed: ParsedName, name: str, country: str | None, tvg_id: str | None
+    ) -> Alias | None:
+        found = self._candidates(parsed, name, country)
+        if not found:
+            return None
+        if tvg_id:
+            base = tvg_id.strip().partition("@")[0].casefold()
+            named = [m for m in found if m.channel.id.casefold() == base]
+            found = named or found
+        m = _decide(found)
         if m is not None:
-            parsed = parse_name(m.name)
-            return Alias(parsed.key, parsed.region, m.channel.country or None, m.tvg_id, m.reason)
-        found = self.candidates(name, country)
+            canon = parse_name(m.name)
+            return Alias(canon.key, canon.region, m.channel.country or None, m.tvg_id, m.reason)
         if len({fold(c.name) for c in found}) != 1:
             return None
-        parsed = parse_name(found[0].name)
-        return Alias(parsed.key, parsed.region, None, None, f"catalogue: {found[0].name}")
+        canon = parse_name(found[0].name)
+        return Alias(canon.key, canon.region, None, None, f"catalogue: {found[0].name}")
+
+    def canonical(self, parsed: ParsedName, tvg_id: str | None = None) -> ParsedName:
+        """The identity the matcher should use for an entry: its own, or the catalogue's
+        canonical one when the name is an alias or rebrand ("FS2" -> key "fox sports 2").
+
+        A name whose key is already canonical comes back unchanged (the same object), so the
+        catalogue adds nothing where the rules already agree; the country the alias brings
+        only fills a name that had none.
+        """
+        alias = self._alias(parsed, parsed.original, None, tvg_id)
+        if alias is None:
+            return parsed
+        region = parsed.region or alias.region
+        if alias.key == parsed.key and region == parsed.region:
+            return parsed
+        return replace(
+            parsed,
+            key=alias.key,
+            region=region,
+            country=parsed.country or alias.country,
+            alias=alias.reason,
+        )
+
+
+def _decide(found: list[Match]) -> Match | None:
+    """The one channel among a name's candidates (best first), or None when they disagree."""
+    if not found:
+        return None
+    if len({m.channel.id for m in found}) == 1:
+        return found[0]
+    best = [m for m in found if m.confidence == found[0].confidence]
+    if len(best) == 1:
+        return best[0]
+    live = [m for m in best if not m.channel.closed]
+    if len(live) == 1:
+        m = live[0]
+        return Match(m.channel, m.feed, m.method, m.confidence - 10)
+    return None
 
 
 def _country(value: str | None) -> str | None:

@@ -121,10 +121,12 @@ class _Channel:
     """What the index knows about one channel (ref): the union of its names' identities."""
 
     __slots__ = (
+        "alias",
         "countries",
         "keys",
         "numbers",
         "order",
+        "plain",
         "ref",
         "regions",
         "sides",
@@ -138,6 +140,8 @@ class _Channel:
         # five empty sets would cost more memory than the rest of the index.
         self.ref = ref
         self.order = order
+        self.alias: str | None = None  # the catalogue's reason when a member's key came from it
+        self.plain = False  # a member's own key is the channel's key (no catalogue needed)
         self.countries: tuple[str, ...] = ()
         self.regions: tuple[str | None, ...] = ()
         self.variants: tuple[str | None, ...] = ()
@@ -228,6 +232,10 @@ class ChannelIndex:
         if ch is None:
             ch = _Channel(ref, len(self._channels), len(self._rules))
             self._channels[ref] = ch
+        if parsed.alias is None:
+            ch.plain = True
+        elif ch.alias is None:
+            ch.alias = parsed.alias
         if parsed.country is not None and parsed.country not in ch.countries:
             ch.countries += (parsed.country,)
         if parsed.region not in ch.regions:
@@ -290,13 +298,13 @@ class ChannelIndex:
             chosen = self._pick_exact(exact, country, tvg, sides if never else None)
             if chosen is not None:
                 same_country = country is None or country in chosen.countries
+                confidence = 100 if same_country or not chosen.countries else 95
+                # The catalogue decided when this name or every name already there is an alias.
+                alias = parsed.alias or (None if chosen.plain else chosen.alias)
+                if alias is not None:
+                    return Assignment(chosen.ref, "catalogue", confidence, alias)
                 where = f" ({country})" if country else ""
-                return Assignment(
-                    chosen.ref,
-                    "exact",
-                    100 if same_country or not chosen.countries else 95,
-                    f"same name key {key!r}{where}",
-                )
+                return Assignment(chosen.ref, "exact", confidence, f"same name key {key!r}{where}")
             if country is None and any(ch.countries for ch in exact):
                 # Same name in several countries and nothing to tell which: looser evidence
                 # (fuzzy) would only pick one of them at random.

@@ -62,6 +62,8 @@ class ParsedName:
     tags: tuple[str, ...]
     # The language a trailing word names ("DW English" -> "English"); it stays in the key.
     language: str | None = None
+    # Set when the built-in catalogue gave the key (an alias or rebrand): the merge reason.
+    alias: str | None = None
 
 
 # Unknown quality ranks between SD and HD: an unlabelled stream is usually better than one

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from strmline.formats.names import safe_name, unique_names
+from strmline.matching.catalogue import Catalogue
 from strmline.matching.matcher import MatchItem, cluster
 from strmline.matching.names import ParsedName, parse_name
 from strmline.pipelines.files import LibraryWriter
@@ -36,6 +37,8 @@ class ProcessOptions:
     by_category: bool = False
     threshold: int = 90
     clean: bool = False
+    # The built-in channel catalogue (aliases and rebrands), as the sync uses it; None: off.
+    catalogue: Catalogue | None = None
 
 
 @dataclass
@@ -72,6 +75,9 @@ def choose_files(
 ) -> tuple[list[_Pick], int]:
     """Decide which files to write. Returns the picks and the number of merged-away entries."""
     parsed = [parse_name(item.name) for item in items]
+    if options.catalogue is not None:
+        canonical = options.catalogue.canonical
+        parsed = [canonical(p, item.tvg_id) for p, item in zip(parsed, items, strict=True)]
     if not options.merge or options.prefer == "all":
         groups: list[list[int]] = [[i] for i in range(len(items))]
         if options.merge:  # "all" still merges, it just keeps every stream as its own file

@@ -10,6 +10,9 @@ import pytest
 from strmline.errors import FormatError
 from strmline.matching.catalogue import Catalogue, fold, packaged
 from strmline.matching.catalogue_build import build_snapshot
+from strmline.matching.matcher import MatchItem, cluster
+from strmline.matching.names import parse_name
+from strmline.matching.rules import MergeRule
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent / "shared" / "data" / "iptv-org" / "database"
@@ -162,3 +165,41 @@ def test_build_from_shared_data_reproduces_the_shipped_file() -> None:
         for name in ("channels.csv", "feeds.csv", "logos.csv", "categories.csv")
     }
     assert build_snapshot(files) == SHIPPED.read_bytes()
+
+
+# --- the matcher's view: canonical identities --------------------------------------------------
+
+
+def _clusters(cat: Catalogue, names: list[str], rules: list[MergeRule] | None = None) -> dict:
+    items = [MatchItem(n, n, None, cat.canonical(parse_name(n))) for n in names]
+    return {c.item_id: c for c in cluster(items, rules=rules or [])}
+
+
+def test_canonical_changes_only_aliases(cat: Catalogue) -> None:
+    plain = parse_name("Fox Sports 2")
+    assert cat.canonical(plain) is plain  # already the canonical key: untouched
+    fs2 = cat.canonical(parse_name("FS2"))
+    assert (fs2.key, fs2.country, fs2.display) == ("fox sports 2", "US", "FS2")
+    assert fs2.alias == "catalogue: Fox Sports 2 (FoxSports2.us)"
+    unknown = parse_name("Totally Unknown Local Channel 4711")
+    assert cat.canonical(unknown) is unknown
+
+
+def test_a_network_tvg_id_never_renames_a_local(cat: Catalogue) -> None:
+    # Providers label every local with the network's id; the id must not make them one key.
+    local = parse_name("ABC 7 New York")
+    assert cat.canonical(local, "ABC.us") is local
+
+
+def test_the_merge_reason_says_the_catalogue_decided(cat: Catalogue) -> None:
+    out = _clusters(cat, ["FS2", "Fox Sports 2 HD", "Fox Sports 2"])
+    assert out["FS2"].cluster == out["Fox Sports 2 HD"].cluster == out["Fox Sports 2"].cluster
+    joined = [c.assignment for c in out.values() if c.assignment.ref is not None]
+    assert {a.method for a in joined} == {"catalogue", "exact"}
+    assert "catalogue: Fox Sports 2 (FoxSports2.us)" in {a.reason for a in joined}
+
+
+def test_a_users_never_rule_beats_the_catalogue(cat: Catalogue) -> None:
+    rule = MergeRule(kind="never", pattern_a="FS2", pattern_b="Fox Sports 2")
+    out = _clusters(cat, ["FS2", "Fox Sports 2"], [rule])
+    assert out["FS2"].cluster != out["Fox Sports 2"].cluster

@@ -10,8 +10,8 @@ the write stage inserts and :func:`resolve` turns into ids. Numbers (``tvg-chno`
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from typing import cast
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.bulk import no_cyclic_gc
 from strmline.db.models import Channel, MergeRule, Stream
+from strmline.matching.catalogue import Catalogue
 from strmline.matching.matcher import BLOCK_PREFIX, Assignment, Clustered, MatchItem, cluster
 from strmline.matching.names import ParsedName, Quality, normalize, parse_name
 from strmline.matching.rules import MergeRule as Rule
@@ -34,6 +35,7 @@ __all__ = [
     "Pending",
     "assign",
     "claim_numbers",
+    "enrich",
     "load_known",
     "plan_numbers",
     "resolve",
@@ -77,10 +79,13 @@ class Matched:
     left: set[int]  # the channels moved streams leave
 
 
-async def load_known(session: AsyncSession, *, exclude: Collection[int] = ()) -> Known:
+async def load_known(
+    session: AsyncSession, *, exclude: Collection[int] = (), catalogue: Catalogue | None = None
+) -> Known:
     """Rules, every live stream's name and tvg-id, and the channels with no live stream, in three
     statements whatever the number of rows. ``exclude``: stream ids whose stored name is
-    stale (renamed or gone in the list being synced)."""
+    stale (renamed or gone in the list being synced). With the ``catalogue``, stored names
+    carry its canonical keys, as the entries they meet do."""
     rules = [
         Rule(kind=r.kind, pattern_a=r.pattern_a, pattern_b=r.pattern_b)  # type: ignore[arg-type]
         for r in (await session.execute(select(MergeRule))).scalars()
@@ -92,9 +97,11 @@ async def load_known(session: AsyncSession, *, exclude: Collection[int] = ()) ->
             Stream.id, Stream.channel_id, Stream.name, Stream.tvg_id, Stream.manual_override
         ).where(Stream.removed_at.is_(None))
     )
+    canon = _canonical(catalogue)
     for sid, channel_id, name, tvg_id, manual in streams:
         if sid not in skip:
-            members.append((sid, channel_id, parse_name(name), tvg_id or None, bool(manual)))
+            parsed = canon(parse_name(name), tvg_id or None)
+            members.append((sid, channel_id, parsed, tvg_id or None, bool(manual)))
     live = (
         select(Stream.id)
         .where(Stream.channel_id == Channel.id, Stream.removed_at.is_(None))
@@ -176,7 +183,17 @@ def _explain(c: Clustered, joined: dict[int, Clustered]) -> Assignment:
     return Assignment(None, "exact", 100, "same channel as its stored streams")
 
 
-def assign(known: Known, to_match: Sequence[Entry], *, threshold: int) -> Matched:
+def _canonical(catalogue: Catalogue | None) -> Callable[[ParsedName, str | None], ParsedName]:
+    return _same if catalogue is None else catalogue.canonical
+
+
+def _same(parsed: ParsedName, tvg_id: str | None) -> ParsedName:
+    return parsed
+
+
+def assign(
+    known: Known, to_match: Sequence[Entry], *, threshold: int, catalogue: Catalogue | None = None
+) -> Matched:
     """Match every entry with the in-memory matcher, as one batch with the stored evidence.
 
     The new entries and every stored member they can meet are clustered together by
@@ -195,8 +212,9 @@ def assign(known: Known, to_match: Sequence[Entry], *, threshold: int) -> Matche
     # Nearly every name in a playlist is distinct, so parse_name's cache would only hold a
     # second reference to each parsed name until the end of the sync: parse directly.
     parse = parse_name.__wrapped__
+    canon = _canonical(catalogue)
     with no_cyclic_gc():
-        parsed = [parse(item.name) for item, _ in to_match]
+        parsed = [canon(parse(item.name), item.tvg_id or None) for item, _ in to_match]
         stored = _relevant(known, parsed, to_match)
         members = [known.members[i] for i in stored]
         del stored
@@ -256,6 +274,32 @@ def assign(known: Known, to_match: Sequence[Entry], *, threshold: int) -> Matche
             reason = reasons.setdefault(a.reason[:300], a.reason[:300])
             assigned[i] = (ref, a.method, a.confidence, reason, parsed[i].quality)
     return Matched(assigned, pending, moves, left)
+
+
+def enrich(pending: list[Pending], catalogue: Catalogue | None) -> None:
+    """New channels take what the catalogue knows and the provider left empty, in place.
+
+    Name (the canonical one, when the name itself resolved: a tvg-id alone names the network,
+    not the local channel a provider labelled with it), country, category, logo and guide id.
+    """
+    if catalogue is None:
+        return
+    for n, (p, item) in enumerate(pending):
+        e = catalogue.enrich(item.name, p.country, item.tvg_id, item.logo, parsed=p)
+        if e is None:
+            continue
+        parsed = replace(
+            p,
+            display=e.name if e.method != "tvg-id" else p.display,
+            country=p.country or e.country,
+        )
+        found = replace(
+            item,
+            group=item.group or e.category,
+            logo=e.logo,
+            tvg_id=item.tvg_id or e.tvg_id,
+        )
+        pending[n] = (parsed, found)
 
 
 def _stored_item(m: Member) -> LiveItem:
