@@ -15,6 +15,13 @@ from strmline.demo import FakeProviderServer
 pytestmark = pytest.mark.timeout(60)
 
 
+@pytest.fixture(autouse=True)
+def redirect_credentials(app: FastAPI) -> None:
+    # Redirect failover is what these tests are about, and the fake provider's URLs carry Xtream
+    # credentials, which redirect mode proxies unless allowed (tests/api/test_play_hints.py).
+    app.state.settings.playback.redirect_credentials = True
+
+
 async def make_channel(app: FastAPI, server: FakeProviderServer, urls: list[str]) -> list[int]:
     """A channel whose active streams, in this rank order, have these URLs: [channel, *streams]."""
     async with session_scope(app.state.session_factory) as s:

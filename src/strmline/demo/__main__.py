@@ -87,11 +87,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="catalogue seed")
     parser.add_argument("--media-dir", type=Path, default=None, help="cache of generated media")
     parser.add_argument(
+        "--ts-file", type=Path, default=None, help="serve this MPEG-TS file, looped, as live media"
+    )
+    parser.add_argument(
         "--control", action="store_true", help="serve the /_control/ API to script faults"
     )
     args = parser.parse_args(argv)
 
-    options = ProviderOptions(media_dir=args.media_dir)
+    options = ProviderOptions(media_dir=args.media_dir, ts_file=args.ts_file)
     provider = demo_provider(args.seed, options=options)
     if args.media_dir is not None:
         # Encode the clip before announcing the URL, so no first request waits for ffmpeg.

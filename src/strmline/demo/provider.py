@@ -33,7 +33,14 @@ from strmline.demo.catalog import (
     Movie,
     Series,
 )
-from strmline.demo.media import LoadedMedia, MediaUnavailable, load_media
+from strmline.demo.fmp4 import Fmp4Clip, Fmp4Unavailable, load_fmp4
+from strmline.demo.media import (
+    CLIP_SECONDS,
+    LoadedMedia,
+    MediaUnavailable,
+    ensure_media,
+    load_media,
+)
 from strmline.demo.tsloop import TsLoop
 
 log = logging.getLogger(__name__)
@@ -80,6 +87,7 @@ STREAM_FAULTS = frozenset(
         # Not failures but provider habits a stream may have:
         "referer",  # 403 unless the request's Referer is the fault's value
         "aes128",  # HLS only: AES-128 encrypted segments (#EXT-X-KEY), key at /hls/<id>/key
+        "fmp4",  # HLS only: fMP4 (CMAF) segments /hls/<id>/<n>.m4s, init at /hls/<id>/init.mp4
     }
 )
 _HTTP_FAULT = re.compile(r"^http_(\d{3})$")
@@ -536,8 +544,14 @@ def _xmltv_time(ts: int) -> str:
 _RE_PLAYLIST = re.compile(r"^/playlist/([^/]+)\.m3u8?$")
 _RE_EPG = re.compile(r"^/epg/([^/]+)\.xml(\.gz)?$")
 _RE_STREAM = re.compile(r"^/(live|movie|series)/([^/]+)/([^/]+)/(\d+)(?:\.(\w+))?$")
-_RE_HLS = re.compile(r"^/hls/(\d+)/(v?)(\d+)\.(ts|m3u8)$")
+_RE_HLS = re.compile(r"^/hls/(\d+)/(v?)(\d+)\.(ts|m3u8|m4s)$")
 _RE_HLS_KEY = re.compile(r"^/hls/(\d+)/key$")
+# Xtream catch-up: /timeshift/USER/PASS/MINUTES/YYYY-MM-DD:HH-MM/ID.ts
+_RE_TIMESHIFT = re.compile(r"^/timeshift/([^/]+)/([^/]+)/(\d+)/([^/]+)/(\d+)\.(\w+)$")
+# A CDN-style live URL without credentials, refused without the playlist's Referer (?cdn=1).
+_RE_CDN = re.compile(r"^/cdn/([^/]+)/(\d+)\.ts$")
+CDN_USER_AGENT = "DemoPlayer/1.0"
+_RE_HLS_INIT = re.compile(r"^/hls/(\d+)/init\.mp4$")
 _RE_STATIC = re.compile(r"^/(logos|posters)/[^/]+$")
 
 
@@ -574,6 +588,18 @@ def _parse_route(req: _Request) -> _Route:
             stream_id=int(sid),
             ext=ext,
             extra=int(n),
+        )
+    if m := _RE_HLS_INIT.match(path):
+        return _Route(
+            "stream", q.get("account"), by_name=True, stream_kind="hls_init", stream_id=int(m[1])
+        )
+    if m := _RE_TIMESHIFT.match(path):
+        user, password, minutes, _start, sid, ext = m.groups()
+        return _Route("stream", user, password, stream_kind="timeshift", stream_id=int(sid),
+                      ext=ext, extra=int(minutes))  # fmt: skip
+    if m := _RE_CDN.match(path):
+        return _Route(
+            "stream", m[1], by_name=True, stream_kind="cdn", stream_id=int(m[2]), ext="ts"
         )
     if m := _RE_HLS_KEY.match(path):
         return _Route(
@@ -678,6 +704,7 @@ class FakeProvider:
         self._media: dict[Path, LoadedMedia | None] = {}
         self._media_errors: dict[Path, str] = {}
         self._media_lock = threading.Lock()
+        self._fmp4: dict[float, Fmp4Clip | str] = {}  # by segment seconds: the clip, or why not
 
     # ---- accounts ---------------------------------------------------------------------------
 
@@ -962,6 +989,26 @@ class FakeProvider:
         qs = urlencode({"username": account.username, "password": account.password})
         return f"{base}/xmltv.php?{qs}"
 
+    def _cdn_m3u(self, req: _Request, account: Account) -> _Reply:
+        """Live channels at credential-free /cdn/ URLs that need the Referer the playlist names
+        (#EXTVLCOPT), archive channels with catch-up attributes as such playlists write them."""
+        base = req.base
+        out = ["#EXTM3U\n"]  # no guide: the account's own playlist names it
+        for ch in account.catalog.live.values():
+            catchup = (
+                ' catchup="append" catchup-days="3" catchup-source="?utc={utc}&lutc={lutc}"'
+                if ch.tv_archive
+                else ""
+            )
+            out.append(
+                f'#EXTINF:-1 tvg-id="{_attr(ch.tvg_id or "")}" tvg-name="{_attr(ch.name)}"'
+                f"{catchup},{ch.name}\n#EXTVLCOPT:http-referrer={base}/\n"
+                f"#EXTVLCOPT:http-user-agent={CDN_USER_AGENT}\n"
+                f"{base}/cdn/{quote(account.username)}/{ch.stream_id}.ts\n"
+            )
+        body = "".join(out).encode()
+        return _simple(200, body, "audio/x-mpegurl; charset=utf-8")
+
     def _m3u(self, req: _Request, route: _Route, account: Account) -> _Reply:
         q = req.query
         kind = q.get("type", "m3u_plus" if not route.by_name else "live")
@@ -969,6 +1016,8 @@ class FakeProvider:
         with_live = kind in ("m3u", "m3u_plus", "all", "live")
         with_vod = kind in ("m3u", "m3u_plus", "all", "vod")
         live_ext = "m3u8" if q.get("output") in ("m3u8", "hls") else "ts"
+        if q.get("cdn") == "1":
+            return self._cdn_m3u(req, account)
         cat = account.catalog
         live = list(cat.live.values()) if with_live else []
         movies = list(cat.movies.values()) if with_vod else []
@@ -1520,7 +1569,7 @@ class FakeProvider:
         assert route.stream_id is not None
         account = self.accounts.get(route.username or "")
         sid = route.stream_id
-        if route.stream_kind in ("hls_segment", "hls_variant", "hls_key"):
+        if route.stream_kind in ("hls_segment", "hls_variant", "hls_key", "hls_init"):
             auth_ok = True
         else:
             _, auth_ok = self._account_for(route)
@@ -1533,6 +1582,9 @@ class FakeProvider:
             "hls_segment": sid in cat.live,
             "hls_variant": sid in cat.live,
             "hls_key": sid in cat.live,
+            "cdn": sid in cat.live,
+            "timeshift": sid in cat.live and cat.live[sid].tv_archive,
+            "hls_init": sid in cat.live,
             "movie": sid in cat.movies,
             "series": route.stream_kind == "series" and cat.find_episode(sid) is not None,
         }.get(route.stream_kind or "", False)
@@ -1572,6 +1624,9 @@ class FakeProvider:
             elif kind == "referer" and req.headers.get("referer") != fault.value:
                 await conn.reply(_simple(403, b"Forbidden: hotlinking is not allowed"))
                 return
+        if route.stream_kind == "cdn" and req.headers.get("referer") != f"{req.base}/":
+            await conn.reply(_simple(403, b"Forbidden: hotlinking is not allowed"))
+            return
         if account.enforce_max_connections and (
             self.stats.open_now(account.username) >= account.max_connections
         ):
@@ -1582,14 +1637,19 @@ class FakeProvider:
         if route.stream_kind == "hls_key":
             await conn.reply(_simple(200, hls_key(sid), "application/octet-stream"))
             return
+        if route.stream_kind == "hls_init" or route.ext == "m4s":
+            await conn.reply(await self._fmp4_reply(None if route.ext != "m4s" else route.extra))
+            return
         if route.stream_kind == "hls_variant" or (
             route.stream_kind == "live" and route.ext == "m3u8"
         ):
-            await conn.reply(self._hls_playlist(req, account, cat.live[sid], route, aes=aes))
+            fmp4 = fault is not None and fault.kind == "fmp4"
+            playlist = self._hls_playlist(req, account, cat.live[sid], route, aes=aes, fmp4=fmp4)
+            await conn.reply(playlist)
             return
         self.stats.stream_opened(account.username)
         try:
-            if route.stream_kind == "live":
+            if route.stream_kind in ("live", "cdn", "timeshift"):
                 await self._live_ts(conn, limit, hang)
             elif route.stream_kind == "hls_segment":
                 key = hls_key(sid) if aes else None
@@ -1642,7 +1702,14 @@ class FakeProvider:
         await conn.end()
 
     def _hls_playlist(
-        self, req: _Request, account: Account, ch: LiveChannel, route: _Route, *, aes: bool = False
+        self,
+        req: _Request,
+        account: Account,
+        ch: LiveChannel,
+        route: _Route,
+        *,
+        aes: bool = False,
+        fmp4: bool = False,
     ) -> _Reply:
         base = req.base
         suffix = "?" + urlencode({"account": account.username})
@@ -1667,9 +1734,12 @@ class FakeProvider:
         ]
         if aes:  # no IV attribute: each segment's IV is its media sequence number
             lines.append(f'#EXT-X-KEY:METHOD=AES-128,URI="{base}/hls/{ch.stream_id}/key{suffix}"')
+        if fmp4:
+            lines[1] = "#EXT-X-VERSION:7"
+            lines.append(f'#EXT-X-MAP:URI="{base}/hls/{ch.stream_id}/init.mp4{suffix}"')
         for n in range(first, first + window):
             lines.append(f"#EXTINF:{seg:.3f},")
-            lines.append(f"{base}/hls/{ch.stream_id}/{n}.ts{suffix}")
+            lines.append(f"{base}/hls/{ch.stream_id}/{n}.{'m4s' if fmp4 else 'ts'}{suffix}")
         return _simple(200, ("\n".join(lines) + "\n").encode(), ctype)
 
     async def _hls_segment(
@@ -1693,6 +1763,27 @@ class FakeProvider:
             await conn.body(data[:limit])
             return
         await conn.reply(_Reply(200, "video/mp2t", [data], length=len(data)))
+
+    async def _fmp4_reply(self, n: int | None) -> _Reply:
+        """The fMP4 init section (``n`` None) or segment ``n``; 503 without real media."""
+        seconds = self.options.hls_segment_seconds
+        clip = self._fmp4.get(seconds)
+        if clip is None and self.options.media_dir is not None:
+            directory = self.options.media_dir
+
+            def cut() -> Fmp4Clip | str:
+                try:
+                    return load_fmp4(ensure_media(directory).ts, CLIP_SECONDS, seconds)
+                except (MediaUnavailable, Fmp4Unavailable) as exc:
+                    return str(exc)
+
+            clip = self._fmp4[seconds] = await asyncio.to_thread(cut)
+        if not isinstance(clip, Fmp4Clip):
+            return _simple(503, f"no fMP4 media: {clip or 'no media directory'}".encode())
+        data = clip.init if n is None else clip.segment(n)
+        return _Reply(
+            200, "video/mp4" if n is None else "video/iso.segment", [data], length=len(data)
+        )
 
     async def _vod(
         self, req: _Request, route: _Route, conn: _Conn, limit: int | None, hang: bool

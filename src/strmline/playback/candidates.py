@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.db.models import Channel, Provider, Stream
@@ -33,6 +33,7 @@ class Candidate:
     limit: int | None
     # Sent with every upstream request (playlists, keys, segments): User-Agent, Referer…
     headers: dict[str, str] = field(default_factory=dict)
+    profile: str | None = None  # the stream profile: the channel's, else the provider's
 
 
 def upstream_headers(stream_headers: Any, provider_agent: str | None) -> dict[str, str]:
@@ -62,6 +63,7 @@ async def load_candidates(
                 Provider.user_agent,
                 Provider.max_connections,
                 Provider.account,
+                func.coalesce(Channel.stream_profile, Provider.stream_profile),
             )
             .join(Provider, Provider.id == Stream.provider_id)
             .join(Channel, Channel.id == Stream.channel_id)
@@ -74,11 +76,8 @@ async def load_candidates(
             .order_by(Stream.active.desc(), Stream.rank, Stream.id)
         )
         out = []
-        for sid, pid, url, headers, agent, max_conn, account in rows:
+        for sid, pid, url, headers, agent, max_conn, account, profile in rows:
             sent = upstream_headers(headers, agent)
-            out.append(
-                Candidate(
-                    sid, pid, url, sent.get("User-Agent"), limit_from(max_conn, account), sent
-                )
-            )
+            limit = limit_from(max_conn, account)
+            out.append(Candidate(sid, pid, url, sent.get("User-Agent"), limit, sent, profile))
         return out

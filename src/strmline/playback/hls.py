@@ -5,9 +5,12 @@ The hub opens a stream URL; when the first bytes are a playlist it hands them to
 once per target duration (half of it when nothing was new, as RFC 8216 asks), and fetches the new
 segments in order with a bounded number in flight. AES-128 segments are decrypted (the key is
 fetched once per URI). Every request sends the stream's headers (User-Agent, Referer, Origin,
-Cookie). What cannot be played raises :class:`UpstreamFailed` with a reason; formats strmline
-does not read (fMP4/CMAF segments, SAMPLE-AES) raise :class:`Unsupported`, which says nothing
-about the stream's health and is not recorded as a failure.
+Cookie). fMP4 (CMAF) segments are handed on as they come, each preceded by its init section
+when that changes, for the hub to remux into MPEG-TS through ffmpeg
+(:mod:`~strmline.playback.remux`). What cannot be played raises :class:`UpstreamFailed` with a
+reason; what strmline cannot read here (SAMPLE-AES, fMP4 without ffmpeg installed) raises
+:class:`Unsupported`, which says nothing about the stream's health and is not recorded as a
+failure.
 """
 
 from __future__ import annotations
@@ -91,8 +94,12 @@ class HlsReader:
         quality: str = "best",
         prefetch: int = 2,
         stall_seconds: float = 8.0,
+        ffmpeg: str | None = None,
     ) -> None:
         self.http = http
+        self.ffmpeg = ffmpeg  # remuxes fMP4 segments; None: they cannot be played
+        self.fmp4 = False  # the segments are fMP4 (init section + fragments), not MPEG-TS
+        self._init_url: str | None = None  # the init section last handed on
         self.headers = headers
         self.quality = quality
         self.prefetch = max(1, prefetch)
@@ -124,6 +131,18 @@ class HlsReader:
             raise UpstreamFailed(f"playlist: not an HLS playlist ({sniff(None, body[:512])})")
         return parse_playlist(body.decode("utf-8", "replace"), final)
 
+    async def _init(self, segment: Segment) -> bytes:
+        """The init section to hand on before this segment: when it is new (the remuxer reads
+        the tracks' parameters from it), else nothing."""
+        if segment.init is None or segment.init == self._init_url:
+            return b""
+        data, _ = await self._get(segment.init, "init section", MAX_PLAYLIST_BYTES)
+        if not is_fmp4(data[:16]):
+            raise UpstreamFailed(f"init section: not fMP4 ({sniff(None, data[:512])})")
+        self._init_url = segment.init
+        self.fmp4 = True
+        return data
+
     async def _key(self, key: HlsKey) -> bytes:
         if key.uri is None:
             raise UpstreamFailed("AES-128 key without a URI")
@@ -138,15 +157,21 @@ class HlsReader:
         key = segment.key
         if key is not None and key.method != "AES-128":
             raise Unsupported(f"{key.method} encrypted HLS is not supported")
-        if segment.init is not None:
-            raise Unsupported("fMP4 (CMAF) HLS segments are not supported by the proxy yet")
+        if segment.init is not None and self.ffmpeg is None:
+            raise Unsupported(
+                "fMP4 (CMAF) HLS segments are remuxed to MPEG-TS with ffmpeg, which is not installed"
+            )
         data, _ = await self._get(segment.url, "segment", MAX_SEGMENT_BYTES)
         if key is not None:
             data = decrypt_aes128(data, await self._key(key), segment_iv(key, segment.sequence))
+        if segment.init is not None:
+            if not is_fmp4(data[:16]):
+                raise UpstreamFailed(f"segment: not fMP4 ({sniff(None, data[:1024])})")
+            return data
         kind = sniff(None, data[:1024])
         if kind != "ts":
             if is_fmp4(data[:16]):
-                raise Unsupported("fMP4 (CMAF) HLS segments are not supported by the proxy yet")
+                raise Unsupported("fMP4 segment without an #EXT-X-MAP init section")
             raise UpstreamFailed(f"segment: not MPEG-TS ({kind})")
         return data
 
@@ -169,13 +194,14 @@ class HlsReader:
         return playlist
 
     async def segments(self, playlist: MediaPlaylist) -> AsyncGenerator[bytes, None]:
-        """Decrypted TS segments in order, forever (live) or to the end (VOD playlists)."""
+        """Decrypted segments in order, forever (live) or to the end (VOD playlists): MPEG-TS,
+        or fMP4 with the init section in front of the first (and of any whose init changed)."""
         assert self.variant_url is not None
         url = self.variant_url
         next_seq: int | None = None
         errors = 0
         last_new = time.monotonic()
-        inflight: deque[asyncio.Task[bytes]] = deque()
+        inflight: deque[tuple[Segment, asyncio.Task[bytes]]] = deque()
         try:
             while True:
                 polled = time.monotonic()
@@ -196,10 +222,12 @@ class HlsReader:
                 pending = deque(new)
                 while pending or inflight:
                     while pending and len(inflight) < self.prefetch:
-                        inflight.append(asyncio.ensure_future(self._segment(pending.popleft())))
-                    task = inflight.popleft()
+                        item = pending.popleft()
+                        inflight.append((item, asyncio.ensure_future(self._segment(item))))
+                    item, task = inflight.popleft()
                     try:
                         data = await task
+                        data = await self._init(item) + data
                     except Unsupported:
                         raise
                     except UpstreamFailed as exc:
@@ -223,9 +251,9 @@ class HlsReader:
         finally:
             for key in self._keys.values():
                 key.cancel()
-            for task in inflight:
+            for _, task in inflight:
                 task.cancel()
-            for task in inflight:
+            for _, task in inflight:
                 with contextlib.suppress(BaseException):
                     await task
 

@@ -4,7 +4,10 @@ A :class:`ChannelHub` opens the best stream it may (rank order, inactive streams
 at their connection limit skipped) with the stream's headers (User-Agent, Referer, Origin,
 Cookie), and looks at the first bytes: MPEG-TS is copied as it comes, an HLS playlist is read
 by :class:`~strmline.playback.hls.HlsReader` (variant, polled media playlist, segments in order,
-AES-128 decrypted) into the same continuous MPEG-TS. Whole 188-byte packets go to every
+AES-128 decrypted, fMP4 segments remuxed through ffmpeg by :mod:`~strmline.playback.remux`)
+into the same continuous MPEG-TS. A stream whose profile is a command
+(:mod:`~strmline.playback.profiles`: ffmpeg, streamlink…) is read from that process's stdout
+instead, one process per upstream. Whole 188-byte packets go to every
 viewer's bounded queue. When the upstream fails, stalls or turns out not to be video, the hub
 moves on to the next stream without ending the viewers' streams; the failure is written against
 the stream in one batched UPDATE (a format the proxy cannot read is skipped, not recorded). A
@@ -43,6 +46,14 @@ from strmline.playback.errors import (
 from strmline.playback.failures import record_failures
 from strmline.playback.gop import GopCache
 from strmline.playback.hls import MAX_PLAYLIST_BYTES, HlsReader, Unsupported, UpstreamFailed
+from strmline.playback.profiles import (
+    CommandFailed,
+    CommandStream,
+    StreamProfile,
+    build_args,
+    find,
+)
+from strmline.playback.remux import Remuxer, RemuxFailed, find_ffmpeg
 from strmline.providers.http import DEFAULT_USER_AGENT, describe_error
 
 if TYPE_CHECKING:
@@ -206,7 +217,7 @@ class ChannelHub:
         for candidate in candidates:
             if self.switches > self.opts.max_switches:
                 return TooManySwitches("too many stream failures")
-            lease = tracker.acquire(candidate.provider_id, "view", candidate.limit)
+            lease = await tracker.take(candidate.provider_id, "view", candidate.limit)
             if lease is None:
                 blocked += 1
                 continue
@@ -247,6 +258,12 @@ class ChannelHub:
     async def _pump(self, candidate: Candidate, lease: Lease) -> str | Unsupported | None:
         """Copy one upstream to the viewers; a failure reason (an :class:`Unsupported` for a
         format the proxy does not read), or None once nobody watches."""
+        profile = find(self.opts, candidate.profile)
+        if profile is not None and profile.kind == "command":
+            try:
+                return await self._pump_command(candidate, profile)
+            finally:
+                lease.release()
         opts = self.opts
         timeout = httpx.Timeout(opts.stall_seconds, connect=opts.connect_timeout)
         headers = {"User-Agent": DEFAULT_USER_AGENT, **candidate.headers}
@@ -293,6 +310,49 @@ class ChannelHub:
         finally:
             lease.release()
 
+    async def _pump_command(
+        self, candidate: Candidate, profile: StreamProfile
+    ) -> str | Unsupported | None:
+        """One upstream read by a command profile's process, whose stdout is the channel's TS;
+        the process is killed when this returns (failover, stop, nobody left watching)."""
+        assert profile.command is not None
+        if not profile.available:  # not the stream's fault: try the next, record nothing
+            return Unsupported(
+                f"stream profile {profile.name!r} needs {profile.program}, which is not installed"
+            )
+        args = build_args(
+            profile.command,
+            url=candidate.url,
+            user_agent=candidate.headers.get("User-Agent") or DEFAULT_USER_AGENT,
+            referer=candidate.headers.get("Referer"),
+        )
+        try:
+            process = await CommandStream.start(profile.name, args, candidate.url)
+        except CommandFailed as exc:
+            return exc.reason
+        wait = self.opts.connect_timeout + self.opts.stall_seconds
+        started = False
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(wait):
+                        chunk = await process.read()
+                except TimeoutError:
+                    return f"stream profile {profile.name!r}: no output for {wait:g} s"
+                if not chunk:
+                    return process.reason()
+                if not started:
+                    kind = sniff(None, chunk)
+                    if kind != "ts":
+                        return f"stream profile {profile.name!r}: output is not MPEG-TS ({kind})"
+                    started, wait = True, self.opts.stall_seconds
+                    self._switch_to(candidate)
+                self._send(chunk)
+                if not self.clients and self._grace is None:
+                    return None
+        finally:
+            await process.close()
+
     def _switch_to(self, candidate: Candidate) -> None:
         self.current = candidate
         self._aligner.reset()
@@ -331,21 +391,52 @@ class ChannelHub:
             quality=opts.hls_quality,
             prefetch=opts.hls_prefetch,
             stall_seconds=opts.stall_seconds,
+            ffmpeg=find_ffmpeg(),
         )
         media = await reader.open(url, body)
         segments = reader.segments(media)
+        remux: tuple[Remuxer, asyncio.Task[str | None]] | None = None
         try:
             async for segment in segments:
-                if self.current is not candidate:
-                    self._switch_to(candidate)
+                if reader.fmp4:
+                    if remux is None:
+                        remux = await self._start_remux(candidate)
+                    if remux[1].done():
+                        return remux[1].result()
+                    await remux[0].write(segment)
                 else:
-                    self._aligner.reset()  # a segment's stray tail must not swallow the next
-                self._send(segment)
+                    if self.current is not candidate:
+                        self._switch_to(candidate)
+                    else:
+                        self._aligner.reset()  # a segment's stray tail must not swallow the next
+                    self._send(segment)
                 if not self.clients and self._grace is None:
                     return None
+        except RemuxFailed as exc:
+            return exc.reason
         finally:
             await segments.aclose()
+            if remux is not None:
+                remux[1].cancel()
+                await remux[0].close()
         return "upstream ended the stream"  # pragma: no cover - segments() ends by raising
+
+    async def _start_remux(self, candidate: Candidate) -> tuple[Remuxer, asyncio.Task[str | None]]:
+        """An ffmpeg for this upstream's fMP4 segments and the task sending its MPEG-TS on."""
+        ffmpeg = find_ffmpeg()
+        if ffmpeg is None:  # removed since the reader looked: not the stream's fault
+            raise Unsupported("fMP4 (CMAF) HLS segments need ffmpeg, which is not installed")
+        remuxer = await Remuxer.start(ffmpeg, write_timeout=self.opts.stall_seconds)
+
+        async def forward() -> str | None:
+            async for chunk in remuxer.output():
+                if self.current is not candidate:
+                    self._switch_to(candidate)
+                self._send(chunk)
+            return remuxer.reason()
+
+        task = asyncio.get_running_loop().create_task(forward())
+        return remuxer, task
 
     def _send(self, chunk: bytes) -> None:
         self.bytes_in += len(chunk)

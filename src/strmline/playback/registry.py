@@ -1,8 +1,9 @@
 """The proxy's hubs of one process, and the viewer's side of a hub: a :class:`Subscription`.
 
 The registry lives as long as the app (the API keeps it in ``app.state``): with several API
-processes each proxies its own viewers, and the connection tracker counts per process (see
-:mod:`strmline.playback.connections`). Viewing sessions and failures are written through the
+processes each proxies its own viewers; provider connections, each user's streams and the list of
+viewers are counted by the connection tracker, in Redis for every process when one is configured
+(see :mod:`strmline.playback.connections`). Viewing sessions and failures are written through the
 session factory the registry was given, never through a request's session: a proxied stream
 outlives its request's transaction by hours.
 """
@@ -16,9 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from strmline.config import Settings
-from strmline.playback.connections import ConnectionTracker
-from strmline.playback.connections import tracker as default_tracker
-from strmline.playback.errors import NoWorkingStream
+from strmline.playback.connections import ConnectionTracker, Lease, tracker_for
+from strmline.playback.errors import ConnectionLimited, NoWorkingStream
 from strmline.playback.hub import ChannelHub, Viewer
 from strmline.playback.sessions import SessionFactory, end_session, start_session
 
@@ -36,7 +36,7 @@ class ProxyRegistry:
     ) -> None:
         self.settings = settings
         self.session_factory = session_factory
-        self.tracker = tracker or default_tracker
+        self.tracker = tracker or tracker_for(settings.redis_url, settings.jobs.redis_prefix)
         self.hubs: dict[int, ChannelHub] = {}
         self.background: set[asyncio.Task[Any]] = set()
         self._ids = itertools.count(1)
@@ -67,11 +67,20 @@ class ProxyRegistry:
 
         Raises :class:`~strmline.errors.NotFound` for a channel without streams and a
         :class:`~strmline.playback.errors.PlaybackError` when nothing can play."""
+        slot = await self._user_slot(user_id)
         hub = self.hub(channel_id)
         viewer = hub.join(user_id)
-        outcome = await asyncio.shield(hub.ready)
+        try:
+            outcome = await asyncio.shield(hub.ready)
+        except BaseException:  # the client went away while the channel was starting
+            hub.leave(viewer)
+            if slot is not None:
+                slot.release()
+            raise
         if outcome is not None or viewer.dropped or (hub.finished and viewer.queue.empty()):
             hub.leave(viewer)
+            if slot is not None:
+                slot.release()
             # One outcome answers every viewer of the hub: raise it without the last traceback.
             raise (outcome or NoWorkingStream("the stream ended")).with_traceback(None)
         viewer.session_id = await start_session(
@@ -81,34 +90,53 @@ class ProxyRegistry:
             stream_id=hub.current.stream_id if hub.current else None,
             started_at=viewer.started_at,
         )
-        return Subscription(self, hub, viewer)
+        self.tracker.watch(str(viewer.id), lambda: describe(hub, viewer, iso=True))
+        return Subscription(self, hub, viewer, slot)
+
+    async def _user_slot(self, user_id: int | None) -> Lease | None:
+        """One of the user's stream slots; ConnectionLimited when the user is at the limit."""
+        limit = self.settings.playback.max_streams_per_user
+        if user_id is None or limit <= 0:
+            return None
+        slot = await self.tracker.take_user(user_id, limit)
+        if slot is None:
+            raise ConnectionLimited(
+                f"this user already watches {limit} channel{'s' if limit > 1 else ''} at once "
+                "(playback.max_streams_per_user); stop one to watch another"
+            )
+        return slot
 
     def active_sessions(self) -> list[dict[str, Any]]:
         """Every viewer of every hub in this process."""
-        out = []
-        for hub in self.hubs.values():
-            current = hub.current
-            for client in hub.clients:
-                out.append(
-                    {
-                        "channel_id": hub.channel_id,
-                        "stream_id": current.stream_id if current else None,
-                        "provider_id": current.provider_id if current else None,
-                        "user_id": client.user_id,
-                        "session_id": client.session_id,
-                        "started_at": client.started_at,
-                        "bytes_sent": client.bytes_sent,
-                        "switches": hub.switches - client.switch_base,
-                        "viewers_on_channel": len(hub.clients),
-                    }
-                )
-        return out
+        return [describe(hub, client) for hub in self.hubs.values() for client in hub.clients]
+
+    async def all_sessions(self) -> list[dict[str, Any]]:
+        """Every viewer of every process sharing the tracker's Redis (this process's alone
+        without Redis)."""
+        return await self.tracker.viewers(self.active_sessions())
 
     async def close(self) -> None:
         for hub in list(self.hubs.values()):
             await hub.stop()
         if self.background:
             await asyncio.gather(*self.background, return_exceptions=True)
+        await self.tracker.close()
+
+
+def describe(hub: ChannelHub, client: Viewer, *, iso: bool = False) -> dict[str, Any]:
+    """One viewer as ``GET /api/streams/active`` lists it (``iso``: times as text, for Redis)."""
+    current = hub.current
+    return {
+        "channel_id": hub.channel_id,
+        "stream_id": current.stream_id if current else None,
+        "provider_id": current.provider_id if current else None,
+        "user_id": client.user_id,
+        "session_id": client.session_id,
+        "started_at": client.started_at.isoformat() if iso else client.started_at,
+        "bytes_sent": client.bytes_sent,
+        "switches": hub.switches - client.switch_base,
+        "viewers_on_channel": len(hub.clients),
+    }
 
 
 @dataclass(eq=False)
@@ -119,6 +147,7 @@ class Subscription:
     registry: ProxyRegistry
     hub: ChannelHub
     viewer: Viewer
+    slot: Lease | None = None  # the user's stream slot (playback.max_streams_per_user)
 
     async def packets(self) -> AsyncIterator[bytes]:
         viewer, hub = self.viewer, self.hub
@@ -128,6 +157,9 @@ class Subscription:
                 yield data
         finally:
             hub.leave(viewer)
+            self.registry.tracker.unwatch(str(viewer.id))
+            if self.slot is not None:
+                self.slot.release()
             self.registry.spawn(
                 end_session(
                     self.registry.session_factory,

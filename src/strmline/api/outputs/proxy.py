@@ -20,7 +20,7 @@ from strmline.playback.errors import ConnectionLimited, ProxyClosed
 from strmline.playback.registry import ProxyRegistry
 from strmline.playback.sessions import SessionFactory
 
-__all__ = ["active_sessions", "api_error", "proxy_response", "registry_for"]
+__all__ = ["active_sessions", "all_active_sessions", "api_error", "proxy_response", "registry_for"]
 
 # Nothing can play right now, but may in a moment: 503. A stream that failed: 502.
 _RETRY_LATER = (ConnectionLimited, ProxyClosed)
@@ -56,6 +56,11 @@ def active_sessions(app: FastAPI) -> list[dict[str, Any]]:
     """Every viewer of every hub in this process (GET /api/streams/active)."""
     registry: ProxyRegistry | None = getattr(app.state, "proxy_registry", None)
     return [] if registry is None else registry.active_sessions()
+
+
+async def all_active_sessions(app: FastAPI) -> list[dict[str, Any]]:
+    """Every viewer of every API process sharing this one's Redis (this process's without)."""
+    return await registry_for(app).all_sessions()
 
 
 async def proxy_response(

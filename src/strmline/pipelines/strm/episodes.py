@@ -91,7 +91,12 @@ async def _write_episodes(
         ).where(VodEpisode.removed_at.is_(None))
     )
     urls = (
-        await best_urls(session, VodEpisodeSource, VodEpisodeSource.episode_id)
+        await best_urls(
+            session,
+            VodEpisodeSource,
+            VodEpisodeSource.episode_id,
+            kodi_headers=run.opts.kodi_headers,
+        )
         if run.direct
         else {}
     )

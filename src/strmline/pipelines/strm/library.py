@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strmline.config import StrmSettings
 from strmline.db.models import Provider
 from strmline.formats.names import safe_name, unique_names
+from strmline.formats.playurls import kodi_url, player_headers
 from strmline.pipelines.files import LibraryWriter
 
 SUFFIXES = (".strm", ".nfo")
@@ -176,17 +177,21 @@ def unique_paths(rows: Sequence[Any], folder_of: Any, name_of: Any) -> dict[int,
     return out
 
 
-async def best_urls(session: AsyncSession, source: Any, owner: Any) -> dict[int, str]:
-    """owner id → the URL of its best active source (provider priority, then oldest)."""
+async def best_urls(
+    session: AsyncSession, source: Any, owner: Any, *, kodi_headers: bool = False
+) -> dict[int, str]:
+    """owner id → the URL of its best active source (provider priority, then oldest); with
+    ``kodi_headers``, followed by the provider's User-Agent the Kodi way (``url|User-Agent=…``)."""
     rows = await session.execute(
-        select(owner, source.url)
+        select(owner, source.url, Provider.user_agent)
         .join(Provider, Provider.id == source.provider_id)
         .where(source.removed_at.is_(None), Provider.enabled.is_(True))
         .order_by(owner, Provider.priority.desc(), source.id)
     )
     best: dict[int, str] = {}
-    for item_id, url in rows:
-        best.setdefault(item_id, url)
+    for item_id, url, agent in rows:
+        if item_id not in best:
+            best[item_id] = kodi_url(url, player_headers(None, agent)) if kodi_headers else url
     return best
 
 

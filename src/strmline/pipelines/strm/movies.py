@@ -43,7 +43,13 @@ async def write_movies(ctx: PipelineContext, session: AsyncSession, run: Library
             ).where(VodMovie.removed_at.is_(None))
         )
     ).all()
-    urls = await best_urls(session, VodMovieSource, VodMovieSource.movie_id) if run.direct else {}
+    urls = (
+        await best_urls(
+            session, VodMovieSource, VodMovieSource.movie_id, kodi_headers=run.opts.kodi_headers
+        )
+        if run.direct
+        else {}
+    )
     paths = unique_paths(
         movies,
         lambda r: group_folder(opts, r.genre, r.category),

@@ -2,16 +2,19 @@ import { useEffect, useRef, useState } from 'react';
 import { CopyField } from '@/components/copy-field';
 
 /**
- * Plays HLS in the browser (natively on Safari, else with hls.js, loaded only here). MPEG-TS cannot
- * play in a browser: then the URL is offered for VLC or another player instead.
+ * Plays strmline's live HLS of a channel in the browser (natively on Safari, else with hls.js,
+ * loaded only here): the server cuts whatever the provider sends (TS or HLS) into segments from
+ * its own origin, so provider CORS rules and credentials do not matter. ``playerUrl`` is the
+ * channel's URL for VLC or another player, offered alongside.
  */
-export function Player({ url, hls }: { url: string; hls: boolean }) {
+export function Player({ url, playerUrl }: { url: string; playerUrl: string }) {
   const video = useRef<HTMLVideoElement>(null);
-  const [error, setError] = useState<string | null>(hls ? null : 'This channel is MPEG-TS, which browsers cannot play.');
+  const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     const el = video.current;
-    if (!el || !hls) return;
+    if (!el) return;
+    setError(null);
     let destroy = () => {};
     let cancelled = false;
     if (el.canPlayType('application/vnd.apple.mpegurl')) {
@@ -27,7 +30,7 @@ export function Player({ url, hls }: { url: string; hls: boolean }) {
         const player = new Hls({ enableWorker: true, lowLatencyMode: false });
         player.on(Hls.Events.ERROR, (_e, data) => {
           if (data.fatal) {
-            setError(`The stream did not play (${data.details}). It may be offline, or not allow playback from a browser.`);
+            setError(`The channel did not play (${data.details}): no stream of it works right now, or its video is in a codec this browser cannot decode.`);
             player.destroy();
           }
         });
@@ -42,17 +45,17 @@ export function Player({ url, hls }: { url: string; hls: boolean }) {
       destroy();
       el.removeAttribute('src');
     };
-  }, [url, hls]);
+  }, [url]);
 
   return (
     <div className="player stack">
-      {hls && !error ? <video ref={video} controls playsInline className="video" aria-label="Live video" /> : null}
+      {!error ? <video ref={video} controls playsInline className="video" aria-label="Live video" /> : null}
       {error ? (
         <div className="alert alert-info" role="status">
           {error} Open this URL in VLC (Media → Open Network Stream), mpv or another IPTV player:
         </div>
       ) : null}
-      <CopyField label="Stream URL" value={url} />
+      <CopyField label="Stream URL" value={playerUrl} />
     </div>
   );
 }

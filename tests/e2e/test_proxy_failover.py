@@ -1,0 +1,79 @@
+"""Proxy mode fails over mid-stream, for every kind of upstream: the first stream of a channel
+dies while a player (ffmpeg) is watching, strmline switches to the next, and the player keeps
+decoding frames without reconnecting."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.e2e.conftest import Ready
+from tests.e2e.harness import decode_frames
+from tests.e2e.test_flow import _channel_with_two_ts_streams
+from tests.e2e.test_playback import _hls_first_channel
+
+# The demo clip runs at 25 fps: 400 frames are 16 s of video, the fault comes at about 5 s.
+FRAMES = 400
+
+
+def _fake_stream(url: str) -> tuple[str, int]:
+    """The fake provider's account and stream id of a stream URL (…/<account>/<pw>/<id>.ext)."""
+    parts = urlsplit(url).path.strip("/").split("/")
+    return parts[-3], int(parts[-1].split(".")[0])
+
+
+def _viewer(ready: Ready, channel_id: int) -> dict[str, Any] | None:
+    items = ready.stack.api("GET", "/api/streams/active")["items"]
+    mine = [v for v in items if v["channel_id"] == channel_id]
+    return mine[0] if mine else None
+
+
+@pytest.mark.parametrize("upstream", ["ts", "hls", "hls-aes128"])
+def test_proxy_fails_over_mid_stream(ready: Ready, upstream: str) -> None:
+    stack = ready.stack
+    pinned: int | None = None
+    if upstream == "ts":
+        channel = _channel_with_two_ts_streams(ready, skip=3)
+        detail, url = channel, channel["play_url"]
+    else:
+        detail, url, pinned = _hls_first_channel(ready)
+    assert len(detail["streams"]) >= 2, detail["streams"]
+    first = detail["streams"][0]
+    account, fake_id = _fake_stream(first["url"])
+    fault = {"stream_id": fake_id, "account": account}
+    if upstream == "ts":
+        # A TS response in progress ignores new faults: this one ends after ~5 s of media.
+        stack.provider.control(
+            "stream-fault", {**fault, "kind": "die_after", "after_bytes": 600_000, "times": 1}
+        )
+    elif upstream == "hls-aes128":
+        stack.provider.control("stream-fault", {**fault, "kind": "aes128"})
+    stack.api("PATCH", "/api/settings", json={"playback": {"mode": "proxy"}})
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            decoding = pool.submit(decode_frames, url, frames=FRAMES, timeout=120)
+            watching = stack.wait_for(
+                "the viewer on the first stream",
+                lambda: _viewer(ready, detail["id"]),
+                timeout=30,
+            )
+            assert watching["stream_id"] == first["id"], watching
+            if upstream != "ts":
+                # HLS is fetched segment by segment: the next requests of it fail from now on.
+                stack.provider.control("stream-fault", {**fault, "kind": "dead"})
+            switched = stack.wait_for(
+                "the switch to the next stream",
+                lambda: (v := _viewer(ready, detail["id"])) and v["switches"] >= 1 and v,
+                timeout=60,
+            )
+            assert switched["stream_id"] != first["id"], switched
+            # The same player, never reconnected, decodes every frame it asked for.
+            assert decoding.result(timeout=150) >= FRAMES
+    finally:
+        stack.provider.control("clear", {})
+        stack.api("PATCH", "/api/settings", json={"playback": {"mode": "redirect"}})
+        if pinned is not None:
+            stack.api("POST", f"/api/streams/{pinned}/pin", json={"rank": None})
