@@ -143,7 +143,16 @@ def test_tivimate_style_sequence(ready: Ready) -> None:
     playlist = stack.http.get(
         "/get.php", params={**creds, "type": "m3u_plus", "output": "ts"}, headers=headers
     )
-    assert playlist.status_code == 200 and playlist.text.count("#EXTINF") == len(streams)
+    assert playlist.status_code == 200
+    # Channels, then movies and episodes, as panels list them in m3u_plus.
+    urls = [line for line in playlist.text.splitlines() if line.startswith("http")]
+    live = [u for u in urls if f"/live/{account['username']}/" in u]
+    movies = [u for u in urls if f"/movie/{account['username']}/" in u]
+    episodes = [u for u in urls if f"/series/{account['username']}/" in u]
+    assert len(live) == len(streams) and movies and episodes
+    assert len(urls) == playlist.text.count("#EXTINF")
+    decode_frames(movies[0], frames=25)
+    decode_frames(episodes[0], frames=25)
     # Tune in through the short form some apps use, on a channel no other test has played.
     tunable = [s for s in streams if _plays_ts(ready, s["stream_id"])]
     channel = tunable[-1]

@@ -65,28 +65,45 @@ def valid_device_id(device_id: str) -> bool:
     return len(device_id) == 8 and _id_checksum(value) ^ (value & 0xF) == 0
 
 
-def device_id(secret: str, user_id: int) -> str:
-    """Eight hex digits, stable for one install and user, with a valid check digit. Per user,
-    because a media server shared by two users must see two tuners, not one."""
-    digest = hashlib.sha256(f"strmline-hdhr\x1f{user_id}\x1f{secret}".encode()).digest()
+def _device_key(user_id: int, lineup_id: int | None) -> str:
+    # A user's own tuner keeps the key (and so the id) it had before lineups existed.
+    return str(user_id) if lineup_id is None else f"{user_id}/lineup/{lineup_id}"
+
+
+def device_id(secret: str, user_id: int, lineup_id: int | None = None) -> str:
+    """Eight hex digits, stable for one install, user and lineup, with a valid check digit.
+    Per user and lineup, because a media server shared by two users, or given two lineups,
+    must see two tuners, not one."""
+    key = _device_key(user_id, lineup_id)
+    digest = hashlib.sha256(f"strmline-hdhr\x1f{key}\x1f{secret}".encode()).digest()
     value = int.from_bytes(digest[:4], "big") & 0xFFFFFFF0
     return f"{value | _id_checksum(value):08X}"
 
 
-def device_auth(secret: str, user_id: int) -> str:
-    return hashlib.sha256(f"strmline-hdhr-auth\x1f{user_id}\x1f{secret}".encode()).hexdigest()[:24]
+def device_auth(secret: str, user_id: int, lineup_id: int | None = None) -> str:
+    key = _device_key(user_id, lineup_id)
+    return hashlib.sha256(f"strmline-hdhr-auth\x1f{key}\x1f{secret}".encode()).hexdigest()[:24]
 
 
-def discover(*, base: str, secret: str, user_id: int, tuner_count: int) -> dict[str, Any]:
-    """discover.json of the tuner at ``base`` (the device URL clients append names to)."""
+def discover(
+    *,
+    base: str,
+    secret: str,
+    user_id: int,
+    tuner_count: int,
+    lineup_id: int | None = None,
+    lineup_name: str | None = None,
+) -> dict[str, Any]:
+    """discover.json of the tuner at ``base`` (the device URL clients append names to); a
+    lineup's tuner is named after it, so a media server's device list tells them apart."""
     return {
-        "FriendlyName": FRIENDLY_NAME,
+        "FriendlyName": f"{FRIENDLY_NAME} {lineup_name}" if lineup_name else FRIENDLY_NAME,
         "Manufacturer": MANUFACTURER,
         "ModelNumber": MODEL_NUMBER,
         "FirmwareName": FIRMWARE_NAME,
         "FirmwareVersion": FIRMWARE_VERSION,
-        "DeviceID": device_id(secret, user_id),
-        "DeviceAuth": device_auth(secret, user_id),
+        "DeviceID": device_id(secret, user_id, lineup_id),
+        "DeviceAuth": device_auth(secret, user_id, lineup_id),
         "BaseURL": base,
         "LineupURL": f"{base}/lineup.json",
         "TunerCount": tuner_count,
@@ -132,23 +149,31 @@ def lineup_status() -> dict[str, Any]:
     return {"ScanInProgress": 0, "ScanPossible": 1, "Source": "Cable", "SourceList": ["Cable"]}
 
 
-def device_udn(secret: str, user_id: int) -> str:
+def device_udn(secret: str, user_id: int, lineup_id: int | None = None) -> str:
     """The UPnP unique device name (``uuid:…``) of a user's tuner: device.xml and SSDP agree."""
-    did = device_id(secret, user_id)
+    did = device_id(secret, user_id, lineup_id)
     return f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'strmline-hdhr:{did}')}"
 
 
-def device_xml(*, base: str, secret: str, user_id: int) -> str:
+def device_xml(
+    *,
+    base: str,
+    secret: str,
+    user_id: int,
+    lineup_id: int | None = None,
+    lineup_name: str | None = None,
+) -> str:
     """The UPnP root device description (device.xml) of the tuner at ``base``."""
-    did = device_id(secret, user_id)
-    udn = device_udn(secret, user_id)
+    did = device_id(secret, user_id, lineup_id)
+    udn = device_udn(secret, user_id, lineup_id)
+    friendly = f"{FRIENDLY_NAME} {lineup_name}" if lineup_name else FRIENDLY_NAME
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <root xmlns="urn:schemas-upnp-org:device-1-0">
   <specVersion><major>1</major><minor>0</minor></specVersion>
   <URLBase>{escape(base)}</URLBase>
   <device>
     <deviceType>urn:schemas-upnp-org:device:MediaServer:1</deviceType>
-    <friendlyName>{escape(FRIENDLY_NAME)}</friendlyName>
+    <friendlyName>{escape(friendly)}</friendlyName>
     <manufacturer>{escape(MANUFACTURER)}</manufacturer>
     <modelName>{escape(MODEL_NUMBER)}</modelName>
     <modelNumber>{escape(MODEL_NUMBER)}</modelNumber>

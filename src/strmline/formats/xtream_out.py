@@ -41,6 +41,9 @@ UNCATEGORIZED = "Uncategorized"
 # fail on the panels' null: the largest 32-bit timestamp is what they all read as "far away".
 NEVER_EXPIRES = "2147483647"
 ALLOWED_OUTPUT_FORMATS = ("m3u8", "ts")
+# An archive whose provider did not say how long it is: clients hide the archive of a channel
+# whose duration is 0, so the least one a catch-up stream can be expected to keep.
+DEFAULT_ARCHIVE_DAYS = 1
 
 
 def category_id(name: str | None) -> str:
@@ -133,7 +136,10 @@ def live_item(
     epg_channel_id: str,
     added: datetime | None,
     category: str | None,
+    archive_days: int | None = None,
 ) -> dict[str, Any]:
+    """One get_live_streams entry; ``archive_days`` is None without catch-up, else the days
+    the archive reaches back (0: not said, reported as :data:`DEFAULT_ARCHIVE_DAYS`)."""
     cid = category_id(category)
     return {
         "num": num,
@@ -147,9 +153,9 @@ def live_item(
         "category_id": cid,
         "category_ids": [int(cid)],
         "custom_sid": "",
-        "tv_archive": 0,
+        "tv_archive": 0 if archive_days is None else 1,
         "direct_source": "",
-        "tv_archive_duration": 0,
+        "tv_archive_duration": 0 if archive_days is None else archive_days or DEFAULT_ARCHIVE_DAYS,
     }
 
 

@@ -85,12 +85,14 @@ class GuideExport:
         days: int,
         first_free_number: int,
         page_size: int = 2000,
+        lineup_id: int | None = None,
     ) -> None:
         self.session = session
         self.start = start
         self.end = start + timedelta(days=days)
         self.first_free_number = first_free_number
         self.page_size = page_size
+        self.lineup_id = lineup_id
         # guide channel → the output ids showing it (two lineup channels may share one guide).
         self._shown: dict[int, list[str]] = defaultdict(list)
 
@@ -99,7 +101,10 @@ class GuideExport:
         session, start, end = self.session, self.start, self.end
         seen: set[str] = set()
         async for page in tuning.iter_lineup(
-            session, first_free_number=self.first_free_number, page_size=self.page_size
+            session,
+            first_free_number=self.first_free_number,
+            page_size=self.page_size,
+            lineup_id=self.lineup_id,
         ):
             # Only channels with programmes in the window: a <channel> without any is an error
             # to tv_validate_file, and of no use to a media server.
@@ -167,6 +172,7 @@ async def open_guide(
     days: int,
     first_free_number: int,
     page_size: int = 2000,
+    lineup_id: int | None = None,
 ) -> AsyncIterator[GuideExport]:
     """A :class:`GuideExport` in a session of its own, for a body read after the request's
     session is closed."""
@@ -177,4 +183,5 @@ async def open_guide(
             days=days,
             first_free_number=first_free_number,
             page_size=page_size,
+            lineup_id=lineup_id,
         )

@@ -26,7 +26,15 @@ from typing import Any, Literal, Protocol, cast
 from sqlalchemy import and_, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from strmline.db.models import Channel, Provider, Stream, VodEpisodeSource, VodMovieSource
+from strmline.db.models import (
+    Channel,
+    Lineup,
+    LineupMember,
+    Provider,
+    Stream,
+    VodEpisodeSource,
+    VodMovieSource,
+)
 from strmline.errors import NotFound, StrmlineError
 
 DEFAULT_TUNERS = 4
@@ -90,10 +98,12 @@ def format_number(number: float) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-async def lineup_state(session: AsyncSession, *, with_streams: bool = False) -> LineupState:
-    """One aggregate statement (two with streams). Sync recomputes counts with plain SQL that
-    leaves ``updated_at`` alone, so the version also folds in the counts and sums such updates
-    change."""
+async def lineup_state(
+    session: AsyncSession, *, with_streams: bool = False, lineup_id: int | None = None
+) -> LineupState:
+    """One aggregate statement (two with streams, one more for a lineup). Sync recomputes
+    counts with plain SQL that leaves ``updated_at`` alone, so the version also folds in the
+    counts and sums such updates change."""
     eligible = _eligible()
     row = (
         await session.execute(
@@ -132,6 +142,26 @@ async def lineup_state(session: AsyncSession, *, with_streams: bool = False) -> 
             )
         ).one()
         parts += [*streams, *(await session.execute(providers)).one()]
+    if lineup_id is not None:
+        # A lineup's channels are numbered in it: its own count, and its members in the version.
+        members = (
+            await session.execute(
+                select(
+                    func.sum(case((_eligible(), 1), else_=0)),
+                    func.count(),
+                    func.sum(LineupMember.number),
+                    func.sum(LineupMember.channel_id),
+                    func.max(LineupMember.added_at),
+                    func.max(Lineup.updated_at),
+                )
+                .select_from(LineupMember)
+                .join(Channel, Channel.id == LineupMember.channel_id)
+                .join(Lineup, Lineup.id == LineupMember.lineup_id)
+                .where(LineupMember.lineup_id == lineup_id, LineupMember.source != "excluded")
+            )
+        ).one()
+        parts += [lineup_id, *members]
+        return LineupState(int(members[0] or 0), 1, "|".join(str(v) for v in parts))
     count = int(row[0] or 0)
     highest = row[1]
     first_free = max(1, math.floor(highest) + 1) if highest is not None else 1
@@ -162,8 +192,14 @@ async def iter_lineup(
     first_free_number: int,
     category: str | None = None,
     page_size: int = 2000,
+    lineup_id: int | None = None,
 ) -> AsyncIterator[list[LineupChannel]]:
-    """Pages of the lineup in order; ``first_free_number`` comes from :func:`lineup_state`."""
+    """Pages of the lineup in order; ``first_free_number`` comes from :func:`lineup_state`.
+    With ``lineup_id``, the members of that lineup in its own order and numbers."""
+    if lineup_id is not None:
+        async for page in _iter_members(session, lineup_id, category, page_size):
+            yield page
+        return
     # Plain Core rows: a column select needs none of the ORM result machinery.
     conn = await session.connection()
     where: list[Any] = [_eligible()]
@@ -230,6 +266,30 @@ async def iter_lineup(
         after = (rows[-1].search_name, rows[-1].id)
 
 
+async def _iter_members(
+    session: AsyncSession, lineup_id: int, category: str | None, page_size: int
+) -> AsyncIterator[list[LineupChannel]]:
+    """A lineup's members, keyset-paged on its (number, channel id) index; each channel's
+    number is its number in the lineup."""
+    conn = await session.connection()
+    m = LineupMember
+    columns = (Channel.id, Channel.name, m.number, *_COLUMNS[3:])
+    where: list[Any] = [_eligible(), m.lineup_id == lineup_id, m.source != "excluded"]
+    if category is not None:
+        where.append(Channel.category == category)
+    after: tuple[float, int] | None = None
+    while True:
+        query = select(*columns).join(m, m.channel_id == Channel.id).where(*where)
+        if after is not None:
+            query = query.where(tuple_(m.number, m.channel_id) > tuple_(*after))
+        rows = (await conn.execute(query.order_by(m.number, m.channel_id).limit(page_size))).all()
+        if rows:
+            yield [_channel(r, format_number(r[2])) for r in rows]
+        if len(rows) < page_size:
+            return
+        after = (rows[-1][2], rows[-1][0])
+
+
 @dataclass(frozen=True, slots=True)
 class LineupPage:
     channels: list[LineupChannel]
@@ -244,13 +304,18 @@ async def lineup_pages(
     category: str | None = None,
     page_size: int = 2000,
     with_streams: bool = False,
+    lineup_id: int | None = None,
 ) -> AsyncIterator[LineupPage]:
     """:func:`iter_lineup` (and :func:`streams_for` each page) in a session of its own, for
     streamed outputs: the request's session is closed once the handler returns, the body is
     read later."""
     async with factory() as session:
         pages = iter_lineup(
-            session, first_free_number=first_free_number, category=category, page_size=page_size
+            session,
+            first_free_number=first_free_number,
+            category=category,
+            page_size=page_size,
+            lineup_id=lineup_id,
         )
         async for page in pages:
             streams = await streams_for(session, [c.id for c in page]) if with_streams else {}

@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strmline.db.models import (
     Channel,
     EpgProgramme,
+    LineupMember,
     Provider,
+    Stream,
     User,
     VodEpisode,
     VodEpisodeSource,
@@ -32,8 +34,9 @@ from strmline.db.models import (
 )
 from strmline.db.models.accounts import XTREAM_SAFE, new_xtream_password
 from strmline.errors import ConfigError, Conflict, NotFound
+from strmline.formats.playurls import CatchupInfo
 from strmline.formats.xtream_out import category_id
-from strmline.services import tuning
+from strmline.services import playhints, tuning
 from strmline.services.tuning import LineupChannel
 
 __all__ = [
@@ -113,11 +116,14 @@ def _eligible() -> Any:
     return and_(Channel.enabled.is_(True), Channel.stream_count > 0)
 
 
-async def live_categories(session: AsyncSession) -> list[str | None]:
+async def live_categories(session: AsyncSession, lineup_id: int | None = None) -> list[str | None]:
     """Category names of the lineup's channels (None: channels without one), by name."""
-    rows = await session.execute(
-        select(Channel.category).where(_eligible()).group_by(Channel.category)
-    )
+    query = select(Channel.category).where(_eligible())
+    if lineup_id is not None:
+        query = query.join(LineupMember, LineupMember.channel_id == Channel.id).where(
+            LineupMember.lineup_id == lineup_id, LineupMember.source != "excluded"
+        )
+    rows = await session.execute(query.group_by(Channel.category))
     return sorted((r[0] for r in rows), key=lambda n: (n is None, (n or "").casefold()))
 
 
@@ -158,6 +164,7 @@ def category_named(names: list[str | None], wanted_id: str) -> Any:
 class LiveRow:
     channel: LineupChannel
     added: datetime | None
+    archive: CatchupInfo | None = None  # what /timeshift/… plays for it (tv_archive)
 
 
 async def live_pages(
@@ -166,28 +173,75 @@ async def live_pages(
     first_free_number: int,
     category: Any = ALL,
     page_size: int = 2000,
+    lineup_id: int | None = None,
 ) -> AsyncIterator[list[LiveRow]]:
-    """The lineup in order, a page at a time, with when each channel was added: two statements
-    per page. ``category`` is a name, None (channels without one) or :data:`ALL`."""
+    """The lineup in order, a page at a time, with when each channel was added and its
+    catch-up archive: three statements per page. ``category`` is a name, None (channels without
+    one) or :data:`ALL`."""
     by_name = category if isinstance(category, str) else None
     async with factory() as session:
         pages = tuning.iter_lineup(
-            session, first_free_number=first_free_number, category=by_name, page_size=page_size
+            session,
+            first_free_number=first_free_number,
+            category=by_name,
+            page_size=page_size,
+            lineup_id=lineup_id,
         )
         async for page in pages:
             if category is None:
                 page = [c for c in page if c.category is None]
             if not page:
                 continue
-            conn = await session.connection()
-            rows = await conn.execute(
-                select(Channel.id, Channel.created_at).where(Channel.id.in_([c.id for c in page]))
-            )
-            added: dict[int, datetime | None] = {r[0]: r[1] for r in rows}
-            yield [LiveRow(c, added.get(c.id)) for c in page]
+            added, archives = await _added_and_archives(session, [c.id for c in page])
+            yield [LiveRow(c, added.get(c.id), archives.get(c.id)) for c in page]
+
+
+async def _added_and_archives(
+    session: AsyncSession, channel_ids: list[int]
+) -> tuple[dict[int, datetime | None], dict[int, CatchupInfo]]:
+    """When each channel was added, and the archive of its best playable stream that has one
+    (what ``/timeshift/…`` plays). Two statements: the channels' ages by primary key, and only
+    the streams that carry attributes (most carry none), in play order."""
+    conn = await session.connection()
+    ages = await conn.execute(
+        select(Channel.id, Channel.created_at).where(Channel.id.in_(channel_ids))
+    )
+    added: dict[int, datetime | None] = {cid: created for cid, created in ages}
+    rows = await conn.execute(
+        select(Stream.channel_id, Stream.url, Stream.attrs)
+        .where(
+            Stream.channel_id.in_(channel_ids),
+            Stream.attrs.is_not(None),
+            Stream.active.is_(True),
+            Stream.removed_at.is_(None),
+            Stream.provider_id.in_(select(Provider.id).where(Provider.enabled.is_(True))),
+        )
+        .order_by(Stream.channel_id, Stream.rank, Stream.id)
+    )
+    archives: dict[int, CatchupInfo] = {}
+    for cid, url, attrs in rows:
+        if cid not in archives:
+            info = playhints.usable_archive(url, attrs)
+            if info is not None:
+                archives[cid] = info
+    return added, archives
 
 
 # ---- movies and series ---------------------------------------------------------------------------
+
+
+def _first_container(source: Any, owner: Any, model: Any) -> Any:
+    """The container ("mkv") of a movie's or episode's first live source, by provider priority:
+    a correlated scalar subquery on ``model``."""
+    return (
+        select(source.container)
+        .join(Provider, Provider.id == source.provider_id)
+        .where(owner == model.id, source.removed_at.is_(None), Provider.enabled.is_(True))
+        .order_by(Provider.priority.desc(), source.id)
+        .limit(1)
+        .correlate(model)
+        .scalar_subquery()
+    )
 
 
 async def movie_pages(
@@ -195,19 +249,7 @@ async def movie_pages(
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """Playable movies by id, a page at a time, each with the container of its first source:
     one statement per page."""
-    container = (
-        select(VodMovieSource.container)
-        .join(Provider, Provider.id == VodMovieSource.provider_id)
-        .where(
-            VodMovieSource.movie_id == VodMovie.id,
-            VodMovieSource.removed_at.is_(None),
-            Provider.enabled.is_(True),
-        )
-        .order_by(Provider.priority.desc(), VodMovieSource.id)
-        .limit(1)
-        .correlate(VodMovie)
-        .scalar_subquery()
-    )
+    container = _first_container(VodMovieSource, VodMovieSource.movie_id, VodMovie)
     m = VodMovie
     where: list[Any] = [m.removed_at.is_(None), _playable_source("movie")]
     if category is not ALL:
@@ -238,6 +280,33 @@ async def series_pages(
         s.category,
     )
     async for page in _id_pages(factory, s.id, columns, where, page_size):
+        yield page
+
+
+async def episode_pages(
+    factory: async_sessionmaker[AsyncSession], *, page_size: int = 2000
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Playable episodes by id with their show's title, poster and category and the container of
+    their first source, a page at a time (one statement per page): the series part of get.php."""
+    e, s = VodEpisode, VodSeries
+    container = _first_container(VodEpisodeSource, VodEpisodeSource.episode_id, e)
+    columns = (
+        e.id,
+        e.season,
+        e.episode,
+        e.title,
+        s.title.label("series_title"),
+        s.poster,
+        s.category,
+        container.label("container"),
+    )
+    where: list[Any] = [
+        e.series_id == s.id,
+        e.removed_at.is_(None),
+        s.removed_at.is_(None),
+        container.is_not(None),
+    ]
+    async for page in _id_pages(factory, e.id, columns, where, page_size):
         yield page
 
 

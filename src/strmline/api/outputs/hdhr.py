@@ -5,6 +5,10 @@ document names to it; a query string would be lost. Channels, numbers and order 
 ``/output/m3u``; each lineup entry points at ``/play/{channel}``. Besides the JSON lineup the
 tuners' ``lineup.xml`` and ``lineup.m3u`` are served too.
 
+Each lineup is a tuner of its own under ``/hdhr/{token}/lineup/{slug}/`` (its own DeviceID and
+base URL, since these clients key devices by both); the tuner at ``/hdhr/{token}/`` shows the
+user's default lineup (:func:`strmline.services.lineups.resolve_view`).
+
 ``root_router`` serves the same documents at the server root (``/discover.json``…) for the
 clients that only take IP:port: the tuner of ``discovery.user`` (default: the first admin). The
 app includes it only when ``discovery.root_tuner`` is set; otherwise those paths stay the JSON
@@ -15,6 +19,7 @@ that user's lineup, as with a real tuner on the network.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
 from itertools import islice
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -23,7 +28,7 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
-from strmline.api.deps import SessionDep, SettingsDep
+from strmline.api.deps import SessionDep, SettingsDep, user_for_api_token
 from strmline.api.discovery import announced_user
 from strmline.api.errors import ApiError
 from strmline.api.outputs.common import PlayUrls, public_base
@@ -33,8 +38,9 @@ from strmline.config import Settings
 from strmline.db.models import User
 from strmline.formats import hdhr
 from strmline.formats.m3u import write_m3u
+from strmline.services import lineups as lineup_service
 from strmline.services import tuning
-from strmline.services import users as user_service
+from strmline.services.lineups import View
 from strmline.services.tuning import LineupPage
 
 router = APIRouter(tags=["hdhomerun"])
@@ -42,10 +48,11 @@ root_router = APIRouter(tags=["hdhomerun"])
 
 
 async def get_path_token_user(
+    request: Request,
     session: SessionDep,
     token: Annotated[str, Path(max_length=200, description="the user's API token")],
 ) -> User:
-    user = await user_service.get_by_api_token(session=session, token=token)
+    user = await user_for_api_token(request, session, token)
     if user is None:
         raise ApiError(
             401,
@@ -68,29 +75,68 @@ async def get_root_tuner_user(session: SessionDep, settings: SettingsDep) -> Use
 
 RootTunerUser = Annotated[User, Depends(get_root_tuner_user)]
 
-# Where a tuner's documents live: under /hdhr/<token> or at the root.
-DeviceBase = Callable[[Request, Settings, User], str]
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """One tuner: where its documents live, what it shows, and whose it is."""
+
+    base: str  # the device URL clients append document names to
+    view: View  # the channels it lists
+    user: User
+    lineup_id: int | None  # in its DeviceID: None for a user's own tuner, whatever it shows
 
 
 def _token_base(request: Request, settings: Settings, user: User) -> str:
     return f"{public_base(request, settings)}/hdhr/{quote(user.api_token, safe='')}"
 
 
-def _root_base(request: Request, settings: Settings, user: User) -> str:
-    return public_base(request, settings)
+async def get_token_device(
+    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+) -> Device:
+    view = await lineup_service.resolve_view(session, user, None)
+    return Device(_token_base(request, settings, user), view, user, None)
+
+
+async def get_lineup_device(
+    request: Request,
+    user: PathTokenUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    slug: Annotated[str, Path(max_length=60, description="the lineup's slug")],
+) -> Device:
+    view = await lineup_service.resolve_view(session, user, slug)
+    base = f"{_token_base(request, settings, user)}/lineup/{quote(view.slug, safe='')}"
+    # "all" is a device too (for a user who also has lineups): its own id, like any lineup's.
+    return Device(base, view, user, view.id if view.id is not None else 0)
+
+
+async def get_root_device(
+    request: Request, user: RootTunerUser, session: SessionDep, settings: SettingsDep
+) -> Device:
+    view = await lineup_service.resolve_view(session, user, None)
+    return Device(public_base(request, settings), view, user, None)
+
+
+TokenDevice = Annotated[Device, Depends(get_token_device)]
+LineupDevice = Annotated[Device, Depends(get_lineup_device)]
+RootDevice = Annotated[Device, Depends(get_root_device)]
+
+
+def _name(device: Device) -> str | None:
+    return device.view.name if device.lineup_id is not None else None
 
 
 # --- the documents, for either place ---------------------------------------------------------
 
 
-async def _discover(
-    request: Request, user: User, session: SessionDep, settings: Settings, base: DeviceBase
-) -> dict[str, Any]:
+async def _discover(device: Device, session: SessionDep, settings: Settings) -> dict[str, Any]:
     return hdhr.discover(
-        base=base(request, settings, user),
+        base=device.base,
         secret=settings.get_secret_key(),
-        user_id=user.id,
+        user_id=device.user.id,
         tuner_count=await tuning.tuner_count(session, settings.outputs.tuner_count),
+        lineup_id=device.lineup_id,
+        lineup_name=_name(device),
     )
 
 
@@ -136,7 +182,7 @@ Body = Callable[[AsyncIterator[LineupPage], PlayUrls], AsyncIterator[bytes]]
 
 async def _lineup(
     request: Request,
-    user: User,
+    device: Device,
     session: SessionDep,
     settings: Settings,
     body: Body,
@@ -145,25 +191,28 @@ async def _lineup(
     headers = {"Cache-Control": "private, no-cache"}
     if request.method == "HEAD":
         return head_response(headers, media_type)
-    state = await tuning.lineup_state(session)
+    state = await tuning.lineup_state(session, lineup_id=device.view.id)
     # Read in a session of its own: the request's is closed once the handler returns.
     pages = tuning.lineup_pages(
         request.app.state.session_factory,
         first_free_number=state.first_free_number,
         page_size=settings.outputs.page_size,
+        lineup_id=device.view.id,
     )
     return StreamingResponse(
-        body(pages, PlayUrls.of(public_base(request, settings), user.api_token)),
+        body(pages, PlayUrls.of(public_base(request, settings), device.user.api_token)),
         media_type=media_type,
         headers=headers,
     )
 
 
-def _device_xml(request: Request, user: User, settings: Settings, base: DeviceBase) -> Response:
+def _device_xml(device: Device, settings: Settings) -> Response:
     body = hdhr.device_xml(
-        base=base(request, settings, user),
+        base=device.base,
         secret=settings.get_secret_key(),
-        user_id=user.id,
+        user_id=device.user.id,
+        lineup_id=device.lineup_id,
+        lineup_name=_name(device),
     )
     return Response(body, media_type="application/xml")
 
@@ -187,21 +236,21 @@ _DEVICE_XML: dict[int | str, dict[str, Any]] = {
 
 @router.get("/hdhr/{token}/discover.json", summary="HDHomeRun device description")
 async def discover(
-    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+    device: TokenDevice, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    return await _discover(request, user, session, settings, _token_base)
+    return await _discover(device, session, settings)
 
 
 @router.get(
     "/hdhr/{token}/lineup.json",
-    summary="HDHomeRun channel lineup (same channels and order as /output/m3u)",
+    summary="HDHomeRun channel lineup",
     response_class=Response,
     responses=_JSON_LINEUP,
 )
 async def lineup(
-    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+    request: Request, device: TokenDevice, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    return await _lineup(request, user, session, settings, _json_body, "application/json")
+    return await _lineup(request, device, session, settings, _json_body, "application/json")
 
 
 @router.get(
@@ -211,9 +260,9 @@ async def lineup(
     responses=_XML_LINEUP,
 )
 async def lineup_xml(
-    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+    request: Request, device: TokenDevice, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    return await _lineup(request, user, session, settings, _xml_body, "application/xml")
+    return await _lineup(request, device, session, settings, _xml_body, "application/xml")
 
 
 @router.get(
@@ -223,13 +272,13 @@ async def lineup_xml(
     responses=_M3U_LINEUP,
 )
 async def lineup_m3u(
-    request: Request, user: PathTokenUser, session: SessionDep, settings: SettingsDep
+    request: Request, device: TokenDevice, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    return await _lineup(request, user, session, settings, _m3u_body, M3U_MEDIA_TYPE)
+    return await _lineup(request, device, session, settings, _m3u_body, M3U_MEDIA_TYPE)
 
 
 @router.get("/hdhr/{token}/lineup_status.json", summary="HDHomeRun scan status (never scanning)")
-async def lineup_status(user: PathTokenUser) -> dict[str, Any]:
+async def lineup_status(device: TokenDevice) -> dict[str, Any]:
     return hdhr.lineup_status()
 
 
@@ -239,7 +288,7 @@ async def lineup_status(user: PathTokenUser) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"description": "accepted"}},
 )
-async def lineup_post(user: PathTokenUser) -> Response:
+async def lineup_post(device: TokenDevice) -> Response:
     return Response(status_code=200)
 
 
@@ -249,18 +298,95 @@ async def lineup_post(user: PathTokenUser) -> Response:
     response_class=Response,
     responses=_DEVICE_XML,
 )
-async def device_xml(request: Request, user: PathTokenUser, settings: SettingsDep) -> Response:
-    return _device_xml(request, user, settings, _token_base)
+async def device_xml(device: TokenDevice, settings: SettingsDep) -> Response:
+    return _device_xml(device, settings)
 
 
-# --- the same tuner at the server root (discovery.root_tuner) ------------------------------
+# --- /hdhr/{token}/lineup/{slug}/…: one tuner per lineup ---------------------------------------
+
+
+@router.get(
+    "/hdhr/{token}/lineup/{slug}/discover.json",
+    summary="HDHomeRun device description (a lineup's tuner)",
+)
+async def lineup_device_discover(
+    device: LineupDevice, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    return await _discover(device, session, settings)
+
+
+@router.get(
+    "/hdhr/{token}/lineup/{slug}/lineup.json",
+    summary="HDHomeRun channel lineup (a lineup's tuner)",
+    response_class=Response,
+    responses=_JSON_LINEUP,
+)
+async def lineup_device_lineup(
+    request: Request, device: LineupDevice, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return await _lineup(request, device, session, settings, _json_body, "application/json")
+
+
+@router.get(
+    "/hdhr/{token}/lineup/{slug}/lineup.xml",
+    summary="HDHomeRun channel lineup as XML (a lineup's tuner)",
+    response_class=Response,
+    responses=_XML_LINEUP,
+)
+async def lineup_device_lineup_xml(
+    request: Request, device: LineupDevice, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return await _lineup(request, device, session, settings, _xml_body, "application/xml")
+
+
+@router.get(
+    "/hdhr/{token}/lineup/{slug}/lineup.m3u",
+    summary="HDHomeRun channel lineup as an M3U playlist (a lineup's tuner)",
+    response_class=Response,
+    responses=_M3U_LINEUP,
+)
+async def lineup_device_lineup_m3u(
+    request: Request, device: LineupDevice, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return await _lineup(request, device, session, settings, _m3u_body, M3U_MEDIA_TYPE)
+
+
+@router.get(
+    "/hdhr/{token}/lineup/{slug}/lineup_status.json",
+    summary="HDHomeRun scan status (never scanning) (a lineup's tuner)",
+)
+async def lineup_device_lineup_status(device: LineupDevice) -> dict[str, Any]:
+    return hdhr.lineup_status()
+
+
+@router.post(
+    "/hdhr/{token}/lineup/{slug}/lineup.post",
+    summary="HDHomeRun scan request (accepted; the lineup is always current) (a lineup's tuner)",
+    response_class=Response,
+    responses={200: {"description": "accepted"}},
+)
+async def lineup_device_lineup_post(device: LineupDevice) -> Response:
+    return Response(status_code=200)
+
+
+@router.get(
+    "/hdhr/{token}/lineup/{slug}/device.xml",
+    summary="UPnP root device description (a lineup's tuner)",
+    response_class=Response,
+    responses=_DEVICE_XML,
+)
+async def lineup_device_device_xml(device: LineupDevice, settings: SettingsDep) -> Response:
+    return _device_xml(device, settings)
+
+
+# --- the same tuner at the server root (discovery.root_tuner) ----------------------------------
 
 
 @root_router.get("/discover.json", summary="HDHomeRun device description (root tuner)")
 async def root_discover(
-    request: Request, user: RootTunerUser, session: SessionDep, settings: SettingsDep
+    device: RootDevice, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    return await _discover(request, user, session, settings, _root_base)
+    return await _discover(device, session, settings)
 
 
 @root_router.get(
@@ -270,9 +396,9 @@ async def root_discover(
     responses=_JSON_LINEUP,
 )
 async def root_lineup(
-    request: Request, user: RootTunerUser, session: SessionDep, settings: SettingsDep
+    request: Request, device: RootDevice, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    return await _lineup(request, user, session, settings, _json_body, "application/json")
+    return await _lineup(request, device, session, settings, _json_body, "application/json")
 
 
 @root_router.get(
@@ -282,9 +408,9 @@ async def root_lineup(
     responses=_XML_LINEUP,
 )
 async def root_lineup_xml(
-    request: Request, user: RootTunerUser, session: SessionDep, settings: SettingsDep
+    request: Request, device: RootDevice, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    return await _lineup(request, user, session, settings, _xml_body, "application/xml")
+    return await _lineup(request, device, session, settings, _xml_body, "application/xml")
 
 
 @root_router.get(
@@ -294,23 +420,25 @@ async def root_lineup_xml(
     responses=_M3U_LINEUP,
 )
 async def root_lineup_m3u(
-    request: Request, user: RootTunerUser, session: SessionDep, settings: SettingsDep
+    request: Request, device: RootDevice, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    return await _lineup(request, user, session, settings, _m3u_body, M3U_MEDIA_TYPE)
+    return await _lineup(request, device, session, settings, _m3u_body, M3U_MEDIA_TYPE)
 
 
-@root_router.get("/lineup_status.json", summary="HDHomeRun scan status (root tuner)")
-async def root_lineup_status(user: RootTunerUser) -> dict[str, Any]:
+@root_router.get(
+    "/lineup_status.json", summary="HDHomeRun scan status (never scanning) (root tuner)"
+)
+async def root_lineup_status(device: RootDevice) -> dict[str, Any]:
     return hdhr.lineup_status()
 
 
 @root_router.post(
     "/lineup.post",
-    summary="HDHomeRun scan request (root tuner; accepted)",
+    summary="HDHomeRun scan request (accepted; the lineup is always current) (root tuner)",
     response_class=Response,
     responses={200: {"description": "accepted"}},
 )
-async def root_lineup_post(user: RootTunerUser) -> Response:
+async def root_lineup_post(device: RootDevice) -> Response:
     return Response(status_code=200)
 
 
@@ -320,5 +448,5 @@ async def root_lineup_post(user: RootTunerUser) -> Response:
     response_class=Response,
     responses=_DEVICE_XML,
 )
-async def root_device_xml(request: Request, user: RootTunerUser, settings: SettingsDep) -> Response:
-    return _device_xml(request, user, settings, _root_base)
+async def root_device_xml(device: RootDevice, settings: SettingsDep) -> Response:
+    return _device_xml(device, settings)

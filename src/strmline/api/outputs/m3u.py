@@ -6,11 +6,20 @@ lists every playable stream as its own entry instead.
 
 The body is streamed: channels are read in keyset pages and written page by page, so a 100k
 channel playlist needs the memory of one page and a fixed number of statements per page.
+
+Players that are redirected to the provider must send the headers it wants themselves: entries
+whose stream is handed out by redirect get ``#EXTVLCOPT:http-user-agent=…`` and
+``http-referrer=…`` lines (VLC, Kodi's IPTV Simple and most Android players read them); proxied
+ones need none, strmline sends them. Channels with an archive get ``catchup="default"``,
+``catchup-days`` and a ``catchup-source`` on ``/play/{id}/timeshift`` (see
+:mod:`strmline.api.outputs.catchup`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import Annotated, Literal
 
@@ -27,8 +36,13 @@ from strmline.api.outputs.common import (
     public_base,
     token_query,
 )
+from strmline.api.outputs.lineup_view import LineupView, view_query
+from strmline.config import Settings
 from strmline.formats.m3u import M3UEntry, M3UHeader, write_m3u
-from strmline.services import tuning
+from strmline.formats.playurls import vlc_options
+from strmline.playback.sessions import SessionFactory
+from strmline.services import playhints, tuning
+from strmline.services.playhints import ChannelHints, StreamHint
 from strmline.services.tuning import LineupChannel, LineupPage, LineupStream, guide_id
 
 router = APIRouter(tags=["outputs"])
@@ -62,40 +76,128 @@ def _attrs(channel: LineupChannel) -> dict[str, str]:
     return attrs
 
 
-def channel_entry(channel: LineupChannel, urls: PlayUrls) -> M3UEntry:
+@dataclass(frozen=True, slots=True)
+class StreamModes:
+    """The settings that decide whether a stream is redirected (its players need headers)."""
+
+    mode: str
+    redirect_credentials: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> StreamModes:
+        return cls(settings.playback.mode, settings.playback.redirect_credentials)
+
+    def of_stream(self, hint: StreamHint, override: str | None) -> str:
+        return playhints.effective_mode(
+            self.mode,
+            override,
+            credentials=hint.credentials,
+            redirect_credentials=self.redirect_credentials,
+            provider_mode=hint.provider_mode,
+            profile=hint.profile,
+        )
+
+
+def timeshift_url(urls: PlayUrls, channel_id: int) -> str:
+    """The channel's catch-up URL with Kodi's placeholders, which TiviMate reads as well."""
+    return (
+        f"{urls.channel_prefix}{channel_id}/timeshift{urls.suffix}"
+        "&start={utc}&duration={duration}"
+    )
+
+
+def _catchup_attrs(channel_id: int, hint: StreamHint | None, urls: PlayUrls) -> dict[str, str]:
+    if hint is None or hint.catchup is None:
+        return {}
+    attrs = {"catchup": "default", "catchup-source": timeshift_url(urls, channel_id)}
+    if hint.catchup.days:
+        attrs["catchup-days"] = str(hint.catchup.days)
+    return attrs
+
+
+def _options(hint: StreamHint | None, override: str | None, modes: StreamModes) -> dict[str, str]:
+    # Only a redirected player talks to the provider; through the proxy strmline sends them.
+    if hint is None or not hint.headers or modes.of_stream(hint, override) != "redirect":
+        return {}
+    return vlc_options(hint.headers)
+
+
+def channel_entry(
+    channel: LineupChannel,
+    urls: PlayUrls,
+    hints: ChannelHints | None = None,
+    modes: StreamModes | None = None,
+) -> M3UEntry:
+    attrs = _attrs(channel)
+    options: dict[str, str] = {}
+    if hints is not None and modes is not None:
+        attrs.update(_catchup_attrs(channel.id, hints.archive, urls))
+        options = _options(hints.best, hints.override, modes)
     return M3UEntry(
         name=channel.name,
         url=urls.channel(channel.id),
         duration=-1.0,
-        attrs=_attrs(channel),
+        attrs=attrs,
+        options=options,
     )
 
 
-def stream_entry(channel: LineupChannel, stream: LineupStream, urls: PlayUrls) -> M3UEntry:
+def stream_entry(
+    channel: LineupChannel,
+    stream: LineupStream,
+    urls: PlayUrls,
+    hints: ChannelHints | None = None,
+    modes: StreamModes | None = None,
+) -> M3UEntry:
     label = f" [{stream.quality}]" if stream.quality else ""
+    attrs = _attrs(channel)
+    options: dict[str, str] = {}
+    if hints is not None and modes is not None:
+        hint = next((h for h in hints.streams if h.id == stream.id), None)
+        archive = hints.archive
+        if archive is not None and archive.id == stream.id:
+            attrs.update(_catchup_attrs(channel.id, archive, urls))
+        options = _options(hint, hints.override, modes)
     return M3UEntry(
         name=f"{channel.name}{label} ({stream.provider})",
         url=urls.stream(stream.id),
         duration=-1.0,
-        attrs=_attrs(channel),
+        attrs=attrs,
+        options=options,
     )
 
 
 async def _body(
-    pages: AsyncIterator[LineupPage], *, base: str, token: str, every_stream: bool
+    pages: AsyncIterator[LineupPage],
+    *,
+    base: str,
+    token: str,
+    every_stream: bool,
+    guide_query: str = "",
+    factory: SessionFactory | None = None,
+    modes: StreamModes | None = None,
 ) -> AsyncIterator[bytes]:
-    header = M3UHeader(attrs={"x-tvg-url": f"{base}/output/xmltv?{token_query(token)}"})
+    guide = f"{base}/output/xmltv?{token_query(token)}{guide_query}"
+    header = M3UHeader(attrs={"x-tvg-url": guide})
     yield "".join(write_m3u((), header=header)).encode()
     urls = PlayUrls.of(base, token)
-    async for page in pages:
-        if every_stream:
-            entries = [
-                stream_entry(c, s, urls) for c in page.channels for s in page.streams.get(c.id, ())
-            ]
-        else:
-            entries = [channel_entry(c, urls) for c in page.channels]
-        # write_m3u opens every document with #EXTM3U; only the first chunk keeps it.
-        yield "".join(islice(write_m3u(entries), 1, None)).encode()
+    async with contextlib.AsyncExitStack() as stack:
+        session = None if factory is None else await stack.enter_async_context(factory())
+        async for page in pages:
+            hints: dict[int, ChannelHints] = {}
+            if session is not None:
+                # One statement per page: headers, credentials and archives of its streams.
+                hints = await playhints.stream_hints(session, [c.id for c in page.channels])
+            if every_stream:
+                entries = [
+                    stream_entry(c, s, urls, hints.get(c.id), modes)
+                    for c in page.channels
+                    for s in page.streams.get(c.id, ())
+                ]
+            else:
+                entries = [channel_entry(c, urls, hints.get(c.id), modes) for c in page.channels]
+            # write_m3u opens every document with #EXTM3U; only the first chunk keeps it.
+            yield "".join(islice(write_m3u(entries), 1, None)).encode()
 
 
 @router.get(
@@ -112,6 +214,7 @@ async def m3u(
     user: TokenUser,
     session: SessionDep,
     settings: SettingsDep,
+    view: LineupView,
     category: Annotated[
         str | None, Query(max_length=200, description="only this group-title")
     ] = None,
@@ -121,11 +224,14 @@ async def m3u(
     ] = "best",
 ) -> Response:
     every_stream = quality == "all"
-    state = await tuning.lineup_state(session, with_streams=every_stream)
+    state = await tuning.lineup_state(session, with_streams=every_stream, lineup_id=view.id)
     base = public_base(request, settings)
     gzip = accepts_gzip(request)
     # One ETag per representation: the gzipped body is other bytes than the plain one.
-    etag = make_etag("m3u", state.version, category, quality, user.api_token, base, gzip)
+    etag = make_etag(
+        "m3u", state.version, category, quality, user.api_token, base, gzip, view.slug,
+        StreamModes.of(settings),
+    )  # fmt: skip
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
@@ -141,8 +247,17 @@ async def m3u(
         category=category,
         page_size=settings.outputs.page_size,
         with_streams=every_stream,
+        lineup_id=view.id,
     )
-    body = _body(pages, base=base, token=user.api_token, every_stream=every_stream)
+    body = _body(
+        pages,
+        base=base,
+        token=user.api_token,
+        every_stream=every_stream,
+        guide_query=view_query(view),
+        factory=request.app.state.session_factory,
+        modes=StreamModes.of(settings),
+    )
     if gzip:
         body = gzip_stream(body)
     return StreamingResponse(body, media_type=MEDIA_TYPE, headers=headers)

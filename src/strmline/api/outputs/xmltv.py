@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from strmline.api.deps import SessionDep, SettingsDep, TokenUser
 from strmline.api.outputs.common import etag_matches, make_etag
+from strmline.api.outputs.lineup_view import LineupView
 from strmline.api.outputs.m3u import head_response
 from strmline.db.base import utcnow
 from strmline.formats.xmltv import channel_element, programme_element
@@ -85,18 +86,20 @@ async def xmltv(
     user: TokenUser,
     session: SessionDep,
     settings: SettingsDep,
+    view: LineupView,
     days: Annotated[int | None, Query(ge=1, le=31, description="days of guide from now")] = None,
 ) -> Response:
     days = days or settings.epg.output_days
     # The window moves with the clock; an hour's granularity keeps ETags useful.
     start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
-    state = await tuning.lineup_state(session)
+    state = await tuning.lineup_state(session, lineup_id=view.id)
     etag = make_etag(
         "xmltv",
         await guide_export.guide_version(session, state.version),
         days,
         start.isoformat(),
         user.api_token,
+        view.slug,
     )
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if etag_matches(request, etag):
@@ -111,6 +114,7 @@ async def xmltv(
         days=days,
         first_free_number=state.first_free_number,
         page_size=settings.outputs.page_size,
+        lineup_id=view.id,
     )
     return StreamingResponse(
         _body(guide),

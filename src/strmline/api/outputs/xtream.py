@@ -41,8 +41,10 @@ from strmline.db.models import User
 from strmline.errors import NotFound
 from strmline.formats import xtream_out
 from strmline.formats.m3u import M3UEntry, M3UHeader, write_m3u
+from strmline.services import lineups as lineup_service
 from strmline.services import tuning
 from strmline.services import xtream as service
+from strmline.services.lineups import View
 from strmline.services.tuning import guide_id
 
 router = APIRouter(tags=["xtream"])
@@ -122,8 +124,9 @@ def _server(request: Request, settings: Settings) -> tuple[str, str, int, str]:
     return base, parts.hostname or "", port, protocol
 
 
-def _active_connections(request: Request, user: User) -> int:
-    return sum(1 for s in proxy.active_sessions(request.app) if s["user_id"] == user.id)
+async def _active_connections(request: Request, user: User) -> int:
+    viewers = await proxy.all_active_sessions(request.app)
+    return sum(1 for s in viewers if s["user_id"] == user.id)
 
 
 async def _login(request: Request, session: SessionDep, settings: Settings, user: User) -> Response:
@@ -134,7 +137,7 @@ async def _login(request: Request, session: SessionDep, settings: Settings, user
             password=user.xtream_password,
             created_at=user.created_at,
             max_connections=await tuning.tuner_count(session, settings.outputs.tuner_count),
-            active_connections=_active_connections(request, user),
+            active_connections=await _active_connections(request, user),
             host=host,
             port=port,
             https_port=port if protocol == "https" else None,
@@ -161,6 +164,7 @@ def _live_item(row: service.LiveRow, position: int) -> dict[str, Any]:
         epg_channel_id=guide_id(c),
         added=row.added,
         category=c.category,
+        archive_days=None if row.archive is None else row.archive.days or 0,
     )
 
 
@@ -204,24 +208,30 @@ async def _cached_categories(request: Request, key: str, load: Callable[[], Any]
     return names
 
 
+async def _live_categories(request: Request, session: SessionDep, view: View) -> list[Any]:
+    # One cache entry per lineup: two credentials bound to two lineups see two lists.
+    return await _cached_categories(
+        request, f"xtream:live:{view.slug}", lambda: service.live_categories(session, view.id)
+    )
+
+
 async def _live_streams(
-    request: Request, session: SessionDep, settings: Settings, wanted: str | None
+    request: Request, session: SessionDep, settings: Settings, wanted: str | None, view: View
 ) -> Response:
     category: Any = service.ALL
     if wanted:
-        names = await _cached_categories(
-            request, "xtream:live", lambda: service.live_categories(session)
-        )
+        names = await _live_categories(request, session, view)
         category = service.category_named(names, wanted)
         if category is service.ALL:
             return _json([])
-    state = await tuning.lineup_state(session)
+    state = await tuning.lineup_state(session, lineup_id=view.id)
     # Read in a session of its own: the request's is closed once the handler returns.
     pages = service.live_pages(
         request.app.state.session_factory,
         first_free_number=state.first_free_number,
         category=category,
         page_size=settings.outputs.page_size,
+        lineup_id=view.id,
     )
     return _stream(_json_array(pages, _live_item))
 
@@ -351,10 +361,8 @@ async def player_api(request: Request, session: SessionDep, settings: SettingsDe
     if action is None or action == "get_account_info":
         return await _login(request, session, settings, user)
     if action == "get_live_categories":
-        names = await _cached_categories(
-            request, "xtream:live", lambda: service.live_categories(session)
-        )
-        return _categories(names)
+        view = await lineup_service.xtream_view(session, user)
+        return _categories(await _live_categories(request, session, view))
     if action in ("get_vod_categories", "get_series_categories"):
         kind: Any = "movie" if action == "get_vod_categories" else "series"
         names = await _cached_categories(
@@ -363,7 +371,8 @@ async def player_api(request: Request, session: SessionDep, settings: SettingsDe
         return _categories(names)
     category = params.get("category_id") or None
     if action == "get_live_streams":
-        return await _live_streams(request, session, settings, category)
+        view = await lineup_service.xtream_view(session, user)
+        return await _live_streams(request, session, settings, category, view)
     if action == "get_vod_streams":
         return await _vod_list(request, session, settings, "movie", category)
     if action == "get_series":
@@ -404,6 +413,41 @@ async def _playlist_body(
         yield "".join(write_m3u(entries))[len("#EXTM3U\n") :].encode()
 
 
+def _vod_entry(base: str, user: User, kind: str, row: dict[str, Any]) -> M3UEntry:
+    """A movie or an episode as a get.php entry, played through the Xtream VOD paths."""
+    creds = f"{quote(user.xtream_username, safe='')}/{quote(user.xtream_password, safe='')}"
+    ext = (row["container"] or "mp4").lstrip(".").lower()
+    if kind == "movie":
+        name = f"{row['title']} ({row['year']})" if row["year"] else row["title"]
+        logo, group = row["poster"], row["category"] or "Movies"
+    else:
+        name = f"{row['series_title']} S{row['season']:02d}E{row['episode']:02d}"
+        logo, group = row["poster"], row["category"] or "Series"
+    attrs = {"tvg-id": "", "tvg-name": name, "tvg-logo": logo or "", "group-title": group}
+    url = f"{base}/{kind}/{creds}/{row['id']}.{ext}"
+    return M3UEntry(name=name, url=url, duration=-1.0, attrs=attrs)
+
+
+async def _vod_playlist_body(
+    factory: Any, base: str, user: User, page_size: int
+) -> AsyncIterator[bytes]:
+    """Movies, then episodes, after the channels: what an Xtream panel's m3u_plus lists."""
+    kinds = (
+        ("movie", service.movie_pages(factory, page_size=page_size)),
+        ("series", service.episode_pages(factory, page_size=page_size)),
+    )
+    for kind, pages in kinds:
+        async for page in pages:
+            entries = [_vod_entry(base, user, kind, row) for row in page]
+            yield "".join(write_m3u(entries))[len("#EXTM3U\n") :].encode()
+
+
+async def _chain(*bodies: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    for body in bodies:
+        async for chunk in body:
+            yield chunk
+
+
 @router.get(
     "/get.php",
     summary="Xtream Codes playlist (type=m3u_plus|m3u, output=ts|m3u8)",
@@ -429,15 +473,21 @@ async def get_php(
         return head_response(headers, M3U_TYPE)
     base, *_ = _server(request, settings)
     guide = f"{base}/xmltv.php?username={quote(username or '')}&password={quote(password or '')}"
-    state = await tuning.lineup_state(session)
+    view = await lineup_service.xtream_view(session, user)
+    state = await tuning.lineup_state(session, lineup_id=view.id)
     pages = service.live_pages(
         request.app.state.session_factory,
         first_free_number=state.first_free_number,
         page_size=settings.outputs.page_size,
+        lineup_id=view.id,
     )
     body = _playlist_body(
         pages, _live_url(base, user, ext), M3UHeader(attrs={"x-tvg-url": guide}), type != "m3u"
     )
+    if type == "m3u_plus":
+        factory = request.app.state.session_factory
+        vod = _vod_playlist_body(factory, base, user, settings.outputs.page_size)
+        body = _chain(body, vod)
     return StreamingResponse(body, media_type=M3U_TYPE, headers=headers)
 
 
@@ -455,7 +505,8 @@ async def xmltv_php(
     password: str | None = None,
 ) -> Response:
     user = await _require_user(session, username, password)
-    return await xmltv_output.xmltv(request, user, session, settings, days=None)
+    view = await lineup_service.xtream_view(session, user)
+    return await xmltv_output.xmltv(request, user, session, settings, view, days=None)
 
 
 def _extension(ext: str, allowed: Iterable[str]) -> None:
