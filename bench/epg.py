@@ -95,7 +95,7 @@ async def run(url: str, xml: Path, programmes: int, start: datetime, label: str)
     engine = create_engine(url)
     await upgrade(engine)
     factory = make_session_factory(engine)
-    settings = Settings(data_dir=xml.parent)
+    settings = Settings(data_dir=xml.parent, sources_dir=xml.parent)  # reads the guide there
     ctx = PipelineContext(session_factory=factory, settings=settings)
     async with factory() as session, session.begin():
         source = await epg_sources.create(session=session, url=str(xml), name="bench")

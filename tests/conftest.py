@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,16 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 pytest_plugins = ["tests.fakes.fixtures"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sources_anywhere() -> Iterator[None]:
+    """Tests read playlists and guides from tmp_path, tests/fixtures and ../shared/data, so
+    the sources folder is "/" for them (strmline's own files stay refused); the tests of the
+    confinement itself pass ``sources_dir`` to their ``Settings``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STRMLINE_SOURCES_DIR", "/")
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,19 @@ from typing import Any
 import typer
 from rich.progress import TaskID
 
-from strmline.cli.common import console, console_err, open_db, print_json, progress_bar, run
+from strmline.cli.common import (
+    console,
+    console_err,
+    open_cli_context,
+    open_db,
+    print_json,
+    progress_bar,
+    run,
+)
 from strmline.config import get_settings
 from strmline.db.base import utcnow
 from strmline.errors import ConfigError
-from strmline.jobs.runtime import JobRuntime
+from strmline.providers.local import LocalFiles
 from strmline.services import epg_guide, epg_match
 from strmline.services import epg_sources as source_service
 
@@ -46,6 +54,7 @@ def add(
                 offset_minutes=offset_minutes,
                 refresh_minutes=refresh_minutes,
                 refresh_cron=refresh_cron,
+                local_files=LocalFiles.from_settings(get_settings()),
             )
             return {"id": source.id, "name": source.name, "kind": source.kind}
 
@@ -53,7 +62,7 @@ def add(
     console.print(f"added guide source {row['id']}: {row['name']} ({row['kind']})")
     if import_now:
         results = run(_import(row["id"], False, False))
-        if any(r.get("status") == "failed" for r in results):
+        if any(r.get("status") in ("failed", "refused") for r in results):
             raise typer.Exit(1)
 
 
@@ -112,18 +121,22 @@ def list_sources(as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command("import")
 def import_(
     source: int | None = typer.Option(None, "--source", help="Source id (default: all enabled)."),
-    force: bool = typer.Option(False, "--force", help="Import even when the guide is unchanged."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Import even when the guide is unchanged, or has far fewer programmes or none on now.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per source."),
 ) -> None:
     """Import guides now. Exits non-zero when any source failed."""
     results = run(_import(source, force, as_json))
-    if any(r.get("status") == "failed" for r in results):
+    if any(r.get("status") in ("failed", "refused") for r in results):
         raise typer.Exit(1)
 
 
 async def _import(ref: int | None, force: bool, as_json: bool) -> list[dict[str, Any]]:
-    settings = get_settings()
-    async with open_db() as factory:
+    async with open_cli_context() as ctx:
+        settings, factory = ctx.settings, ctx.session_factory
         async with factory() as session, session.begin():
             await source_service.ensure_auto_sources(session, settings)
             if ref is not None:
@@ -135,35 +148,35 @@ async def _import(ref: int | None, force: bool, as_json: bool) -> list[dict[str,
         if not targets:
             raise ConfigError("no guide sources: add one with `strmline epg add URL`")
         results = []
-        async with JobRuntime(settings, session_factory=factory) as runtime:
-            for source_id, name in targets:
-                with progress_bar(enabled=not as_json) as bar:
-                    task = bar.add_task(f"{name}: starting", total=None)
+        runtime = ctx.runtime
+        for source_id, name in targets:
+            with progress_bar(enabled=not as_json) as bar:
+                task = bar.add_task(f"{name}: starting", total=None)
 
-                    def hook(
-                        progress: int,
-                        total: int | None,
-                        message: str | None,
-                        task: TaskID = task,
-                    ) -> None:
-                        bar.update(
-                            task, completed=progress, total=total, description=(message or "")[:100]
-                        )
-
-                    job = await runtime.run_inline(
-                        "epg_import", {"source_id": source_id, "force": force}, report_hook=hook
+                def hook(
+                    progress: int,
+                    total: int | None,
+                    message: str | None,
+                    task: TaskID = task,
+                ) -> None:
+                    bar.update(
+                        task, completed=progress, total=total, description=(message or "")[:100]
                     )
-                result = dict(job.result or {})
-                if job.state != "succeeded":
-                    details = getattr(job, "error", None)
-                    result = {
-                        "source": name,
-                        "source_id": source_id,
-                        "status": "failed",
-                        "message": details or job.state,
-                    }
-                results.append(result)
-                _emit(result, as_json)
+
+                job = await runtime.run_inline(
+                    "epg_import", {"source_id": source_id, "force": force}, report_hook=hook
+                )
+            result = dict(job.result or {})
+            if job.state != "succeeded":
+                details = getattr(job, "error", None)
+                result = {
+                    "source": name,
+                    "source_id": source_id,
+                    "status": "failed",
+                    "message": details or job.state,
+                }
+            results.append(result)
+            _emit(result, as_json)
     return results
 
 
@@ -182,7 +195,7 @@ def _emit(result: dict[str, Any], as_json: bool) -> None:
         if counts
     )
     line = f"[{colour}]{status:>9}[/] {result.get('message', '')}{extra}"
-    (console if status != "failed" else console_err).print(line, soft_wrap=True)
+    (console if status not in ("failed", "refused") else console_err).print(line, soft_wrap=True)
 
 
 @app.command("now")

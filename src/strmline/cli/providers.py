@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import cast
 
 import typer
 from rich.table import Table
 
 from strmline.cli.common import console, open_db, print_json, run
+from strmline.config import get_settings
 from strmline.db.engine import session_scope
 from strmline.errors import ConfigError
+from strmline.providers.local import LocalFiles, is_local
 from strmline.services import providers as provider_service
 
 app = typer.Typer(
@@ -53,6 +57,10 @@ def add(
     """Add a provider: either --m3u URL, or --xtream URL --username U --password P."""
     if bool(m3u) == bool(xtream):
         raise ConfigError("give exactly one of --m3u or --xtream")
+    if m3u and is_local(m3u) and not m3u.startswith("file:") and not Path(m3u).is_absolute():
+        # Typed in a shell: relative to where the command runs (the API takes it as relative
+        # to the sources folder); either way it must end up inside that folder.
+        m3u = os.path.abspath(m3u)
     spec = provider_service.ProviderCreate(
         name=name,
         kind="m3u" if m3u else "xtream",
@@ -71,7 +79,9 @@ def add(
 
     async def _go() -> dict[str, object]:
         async with open_db() as factory, session_scope(factory) as session:
-            provider = await provider_service.create(session=session, spec=spec)
+            provider = await provider_service.create(
+                session=session, spec=spec, local_files=LocalFiles.from_settings(get_settings())
+            )
             return provider_service.public_view(provider, 0)
 
     view = run(_go())

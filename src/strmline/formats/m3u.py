@@ -29,6 +29,7 @@ from urllib.parse import quote, unquote, urljoin
 from strmline.errors import NotAPlaylistError
 
 __all__ = [
+    "ChunkParser",
     "M3UEntry",
     "M3UHeader",
     "M3UParser",
@@ -318,6 +319,20 @@ def _snippet(text: str) -> str:
     return repr(text[:80] + ("…" if len(text) > 80 else ""))
 
 
+def _describe(first: str, length: int | None = None) -> str:
+    """What the first line is, never what it says: the input may be a file that was never
+    meant to be shown (a key, a database) or an error page repeating the request's password,
+    and the message lands in job records every user can read."""
+    size = length if length is not None else len(first)
+    if _is_binary(first):
+        kind = "binary data"
+    elif first.isascii():
+        kind = "text"
+    else:
+        kind = "non-ASCII text"
+    return f"its first line is {size:,} characters of {kind}"
+
+
 def _looks_like(first: str) -> str | None:
     """What the first non-blank line says the input is, when that is clearly not a playlist."""
     c = first[0]
@@ -358,6 +373,7 @@ class M3UParser:
     __slots__ = (
         "_decided",
         "_first",
+        "_first_len",
         "_group",
         "_kodi",
         "_lineno",
@@ -385,6 +401,7 @@ class M3UParser:
         self._nonblank = 0
         self._sniff_chars = 0
         self._first = ""
+        self._first_len = 0
         # (line, duration, attrs, name) of the #EXTINF waiting for its URL.
         self._pending: tuple[int, float | None, dict[str, str], str] | None = None
         self._options: dict[str, str] | None = None
@@ -472,7 +489,7 @@ class M3UParser:
             if not self._nonblank:
                 raise NotAPlaylistError("is empty, not a playlist", source=self.source)
             raise NotAPlaylistError(
-                f"has no #EXTM3U or #EXTINF line, not a playlist (starts with {_snippet(self._first)})",
+                f"has no #EXTM3U or #EXTINF line, not a playlist ({_describe(self._first, self._first_len)})",
                 source=self.source,
             )
 
@@ -485,9 +502,10 @@ class M3UParser:
                 if not s:
                     return s
             self._first = s[:200]
+            self._first_len = len(s)
             what = _looks_like(s)
             if what is not None:
-                self._refuse(f"looks like {what}, not a playlist (starts with {_snippet(s)})")
+                self._refuse(f"looks like {what}, not a playlist ({_describe(s)})")
         self._nonblank += 1
         self._sniff_chars += len(s)
         if _is_binary(s):
@@ -498,7 +516,7 @@ class M3UParser:
         elif self._nonblank >= SNIFF_LINES or self._sniff_chars >= SNIFF_CHARS:
             self._refuse(
                 f"has no #EXTM3U or #EXTINF line in its first {self._nonblank} lines, "
-                f"not a playlist (starts with {_snippet(self._first)})"
+                f"not a playlist ({_describe(self._first, self._first_len)})"
             )
         return s
 
@@ -584,8 +602,13 @@ class M3UParser:
             self._skip(lineno, f"{why}: {_snippet(s)} (#EXTINF at line {extinf_line})")
             return None
         if self.base_url is not None and url and not any(c.isspace() for c in url):
-            return urljoin(self.base_url, url), pipe
-        self._skip(lineno, f"not a URL: {_snippet(s)} (#EXTINF at line {extinf_line})")
+            try:
+                return urljoin(self.base_url, url), pipe
+            except ValueError as exc:  # "//cdn]/x.ts": an invalid host, one entry's problem
+                why = f"invalid URL ({exc})"
+        else:
+            why = "not a URL"
+        self._skip(lineno, f"{why}: {_snippet(s)} (#EXTINF at line {extinf_line})")
         return None
 
 
@@ -648,10 +671,11 @@ class _LineSplitter:
     back to another encoding on its own.
     """
 
-    __slots__ = ("_bom_done", "_buf", "_max", "_skip_lf", "_source")
+    __slots__ = ("_bom_done", "_buf", "_max", "_skip_lf", "_source", "unterminated")
 
     def __init__(self, source: str | None, max_line_bytes: int) -> None:
         self._buf = b""
+        self.unterminated = False  # the input ended inside a line (no line end after it)
         self._skip_lf = False
         self._bom_done = False
         self._max = max_line_bytes
@@ -694,6 +718,7 @@ class _LineSplitter:
             return []
         if not self._bom_done and b"\xef\xbb\xbf".startswith(buf):
             return []
+        self.unterminated = True
         return [_decode_line(buf)]
 
     def _check_length(self) -> None:
@@ -701,6 +726,47 @@ class _LineSplitter:
             raise NotAPlaylistError(
                 f"has a line longer than {self._max} bytes, not a playlist", source=self._source
             )
+
+
+class ChunkParser:
+    """Bytes chunks in, entries out, one chunk at a time (a caller can hand each chunk to a
+    worker thread, or yield to its event loop between them).
+
+    After :meth:`close`, ``cut_entry`` is the line of an entry completed by a last line that had
+    no line end: a download that stopped there may have cut its URL short. That entry is not
+    returned; the caller decides whether the input can be trusted (a body of known length can).
+    """
+
+    __slots__ = ("_splitter", "cut_entry", "parser")
+
+    def __init__(self, parser: M3UParser, *, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        self.parser = parser
+        self._splitter = _LineSplitter(parser.source, max_line_bytes)
+        self.cut_entry: M3UEntry | None = None
+
+    @property
+    def lines(self) -> int:
+        return self.parser.line
+
+    def feed(self, chunk: bytes) -> list[M3UEntry]:
+        feed = self.parser.feed
+        out: list[M3UEntry] = []
+        for line in self._splitter.feed(chunk):
+            entry = feed(line)
+            if entry is not None:
+                out.append(entry)
+        return out
+
+    def close(self) -> list[M3UEntry]:
+        out: list[M3UEntry] = []
+        for line in self._splitter.close():
+            entry = self.parser.feed(line)
+            if entry is not None:
+                out.append(entry)
+        if out and self._splitter.unterminated:
+            self.cut_entry = out.pop()
+        self.parser.close()
+        return out
 
 
 def iter_text_lines(

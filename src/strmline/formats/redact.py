@@ -14,9 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
-__all__ = ["MASK", "SECRET_PARAMS", "redact_request_line", "redact_text", "redact_url"]
+__all__ = [
+    "MASK",
+    "SECRET_PARAMS",
+    "redact_json",
+    "redact_request_line",
+    "redact_text",
+    "redact_url",
+]
 
 MASK = "***"
 
@@ -67,6 +75,18 @@ def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
     known = [s for s in secrets if s]
     redacted = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0), known), text)
     return _mask_substrings(redacted, known)
+
+
+def redact_json(value: Any, secrets: Iterable[str | None] = ()) -> Any:
+    """A JSON-like value (a job's arguments or result) with every string in it redacted."""
+    known = [s for s in secrets if s]
+    if isinstance(value, str):
+        return redact_text(value, known)
+    if isinstance(value, dict):
+        return {k: redact_json(v, known) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_json(v, known) for v in value]
+    return value
 
 
 def redact_request_line(text: str) -> str:

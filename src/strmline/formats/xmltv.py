@@ -82,6 +82,9 @@ _BARE_AMP = re.compile(rb"&(?!(?:[A-Za-z_:][\w.:-]{0,40}|#[0-9]{1,8}|#[xX][0-9A-
 # error and, once it has, silently drops even &amp; for the rest of the document.
 _NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+# Character references; one naming a character XML forbids (&#xD800;, &#1;) made lxml hand back
+# text Python cannot decode, which failed the whole guide.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,8}));")
 # HTML void elements some scrapers leave inside <title>; unclosed, they swallow the programme.
 _VOID_TAG = re.compile(rb"<(img|br|hr)\b([^<>]*?)/?>", re.IGNORECASE)
 # Bytes that may never appear in XML 1.0 (C0 controls except tab, newline, carriage return).
@@ -260,12 +263,24 @@ class _SanitisingReader:
         if b"&" in data:
             data = _BARE_AMP.sub(b"&amp;", data)
             data = _NAMED_ENTITY.sub(_numeric_entity, data)
+            if b"&#" in data:
+                data = _CHAR_REF.sub(_valid_char_ref, data)
         if b"<img" in data or b"<br" in data or b"<hr" in data or b"<IMG" in data:
             data = _VOID_TAG.sub(rb"<\1\2/>", data)
         return data
 
     def _remember(self, out: bytes) -> None:
         self.tail = (self.tail + out)[-256:]
+
+
+def _valid_char_ref(m: re.Match[bytes]) -> bytes:
+    hex_digits, digits = m.group(1), m.group(2)
+    code = int(hex_digits, 16) if hex_digits is not None else int(digits)
+    if code in (0x9, 0xA, 0xD) or (
+        (0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0x10FFFF) and code not in (0xFFFE, 0xFFFF)
+    ):
+        return m.group(0)
+    return b"&#xFFFD;"
 
 
 def _numeric_entity(m: re.Match[bytes]) -> bytes:
@@ -327,9 +342,7 @@ class XmltvParser:
                         raise self._error(f"not an XMLTV document (root <{root.tag}>)", 1)
                 line = el.sourceline or 0
                 self.last_line = line
-                item = (
-                    self._programme(el, line) if el.tag == "programme" else self._channel(el, line)
-                )
+                item = self._item(el, line)
                 # Free what was read: the element, and the siblings before it under <tv>.
                 el.clear()
                 parent = el.getparent()
@@ -341,6 +354,18 @@ class XmltvParser:
         except etree.XMLSyntaxError as exc:
             raise self._error(str(exc), exc.lineno or self.last_line) from None
         self._finish(parser, root_checked)
+
+    def _item(self, el: etree._Element, line: int) -> XmltvChannel | XmltvProgramme | None:
+        try:
+            return self._programme(el, line) if el.tag == "programme" else self._channel(el, line)
+        except ValueError as exc:
+            # Text lxml cannot hand to Python (a character the sanitiser did not catch): this
+            # element is lost, with its line, and the rest of the guide is read.
+            self.stats.errors += 1
+            if el.tag == "programme":
+                self.stats.skipped += 1
+            self.stats.note(f"line {line}: unreadable <{el.tag}> ({type(exc).__name__})")
+            return None
 
     def _finish(self, parser: etree.iterparse, root_checked: bool) -> None:
         stats = self.stats

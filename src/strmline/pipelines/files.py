@@ -12,7 +12,16 @@ class LibraryWriter:
     """Writes files below ``root`` and remembers what it produced, so a run can clean the rest."""
 
     def __init__(self, root: Path, *, suffix: str = ".strm") -> None:
-        self.root = root.expanduser().resolve()
+        given = root.expanduser()
+        if given.is_symlink():
+            # Orphan clean-up deletes files under the root: through a link it would reach
+            # whatever folder the link names, so the real folder must be given.
+            raise ConfigError(
+                f"the output folder is a symbolic link (to {os.path.realpath(given)}); "
+                "give the real folder instead",
+                source=str(given),
+            )
+        self.root = given.resolve()
         self.suffix = suffix
         self.produced: set[PurePosixPath] = set()
         self.written = 0
@@ -31,7 +40,11 @@ class LibraryWriter:
         # A symlinked folder inside the library must not lead the write elsewhere.
         parent = Path(os.path.realpath(target.parent))
         if parent != self.root and self.root not in parent.parents:
-            raise ValueError(f"library path escapes {self.root}: {rel}")
+            raise ConfigError(
+                f"a folder in the library is a symbolic link leading out of it (to {parent}); "
+                "remove the link or give a folder without one",
+                source=str(self.root / rel.parent),
+            )
         return target
 
     def write(self, rel: PurePosixPath, content: str) -> bool:

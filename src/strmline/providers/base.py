@@ -91,6 +91,8 @@ class FetchResult:
     skipped: int
     account: AccountInfo | None = None
     skips: Sequence[Any] = field(default_factory=list)  # parser's skip records, when it keeps them
+    duplicates: int = 0  # entries repeating an earlier one exactly (same key before numbering)
+    cut_off: str | None = None  # why the body looks cut short, when it does (the guard decides)
 
 
 _XTREAM_KINDS = frozenset({"live", "movie", "series", "timeshift"})

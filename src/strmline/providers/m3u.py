@@ -7,18 +7,20 @@ a truncated list, because the missing half would look like channels the provider
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import anyio
 import httpx
 
-from strmline.errors import NotAPlaylistError, ProviderUnavailable, StrmlineError
-from strmline.formats.m3u import M3UEntry, M3UParser, aparse_bytes
+from strmline.errors import NotAPlaylistError, NotFound, ProviderUnavailable, StrmlineError
+from strmline.formats.m3u import ChunkParser, M3UEntry, M3UParser
 from strmline.formats.redact import redact_url
 from strmline.providers.base import (
     NO_MAPPING,
@@ -28,14 +30,26 @@ from strmline.providers.base import (
     m3u_stream_key,
     make_live_item,
 )
-from strmline.providers.http import provider_errors, raise_for_status
+from strmline.providers.http import (
+    ACCEPT_ENCODING,
+    FetchLimits,
+    Meter,
+    deadline,
+    header_value,
+    inflate,
+    length_framed,
+    limited_body,
+    provider_errors,
+    raise_for_status,
+)
+from strmline.providers.local import LocalFiles, SourcePathRefused, is_local
 
 __all__ = ["fetch_m3u"]
 
 CHUNK_SIZE = 64 * 1024
+BATCH_BYTES = 64 * 1024  # parsed per trip to the worker thread
 REPORT_EVERY_BYTES = 64 * 1024
 REPORT_EVERY_ENTRIES = 1000
-GZIP_MAGIC = b"\x1f\x8b"
 
 # Attributes already carried by LiveItem fields or its headers; everything else is kept raw.
 _MAPPED_ATTRS = frozenset(
@@ -91,26 +105,39 @@ async def fetch_m3u(
     user_agent: str | None = None,
     on_progress: ProgressFn = None,
     max_bytes: int | None = None,
+    limits: FetchLimits | None = None,
+    local_files: LocalFiles | None = None,
 ) -> FetchResult:
     """The first of ``urls`` that yields a complete, non-empty playlist, parsed into LiveItems.
 
-    Raises NotAPlaylistError when every URL answered with something that is not a playlist,
-    else ProviderUnavailable; either way ``details["attempts"]`` lists (url, reason) per URL.
+    ``local_files`` confines paths and file:// URLs to the sources folder; every job passes it
+    (None, any readable file, is for ``strmline process`` on a person's own playlist).
+
+    ``limits`` bound each URL's download (uncompressed bytes, compression ratio, entries, total
+    time); ``max_bytes`` is the byte limit alone. Raises NotAPlaylistError when every URL
+    answered with something that is not a playlist, else ProviderUnavailable; either way
+    ``details["attempts"]`` lists (url, reason) per URL.
     """
+    limits = limits or FetchLimits()
+    if max_bytes is not None:
+        limits = replace(limits, max_bytes=max_bytes)
+    limits = replace(limits, what="playlist")
     attempts: list[tuple[str, str]] = []
     errors: list[StrmlineError] = []
     for url in urls:
         source = redact_url(url)
         try:
-            return await _fetch_one(
-                client,
-                url,
-                source,
-                attempts=list(attempts),
-                user_agent=user_agent,
-                progress=_Progress(on_progress),
-                max_bytes=max_bytes,
-            )
+            async with deadline(limits, source):
+                return await _fetch_one(
+                    client,
+                    url,
+                    source,
+                    attempts=list(attempts),
+                    user_agent=user_agent,
+                    progress=_Progress(on_progress),
+                    limits=limits,
+                    local_files=local_files,
+                )
         except StrmlineError as exc:
             attempts.append((source, exc.message))
             errors.append(exc)
@@ -136,24 +163,41 @@ async def _fetch_one(
     attempts: list[tuple[str, str]],
     user_agent: str | None,
     progress: _Progress,
-    max_bytes: int | None,
+    limits: FetchLimits,
+    local_files: LocalFiles | None,
 ) -> FetchResult:
     parser = M3UParser(source=source, base_url=url)
-    path = _local_path(url, source)
+    meter = Meter(limits, source)
+    path = _local_path(url, source, local_files)
     if path is None:
-        headers = {"User-Agent": user_agent} if user_agent else None
+        headers = {b"Accept-Encoding": ACCEPT_ENCODING}
+        if user_agent:
+            headers[b"User-Agent"] = header_value(user_agent)
         with provider_errors(url):
             async with client.stream("GET", url, headers=headers) as response:
                 raise_for_status(response)
-                body = _http_chunks(response, source, progress, max_bytes)
-                items = await _parse(body, url, source, parser, progress, max_bytes)
+                body = limited_body(response, meter, source=source)
+                state = await _parse(body, url, source, parser, progress, meter)
+                framed = length_framed(response)
     else:
-        body = _file_chunks(path, source, progress, max_bytes)
-        items = await _parse(body, url, source, parser, progress, max_bytes)
+        body = _file_chunks(path, source, meter)
+        state = await _parse(body, url, source, parser, progress, meter)
+        framed = True  # a file ends where it ends
     progress.flush()
+    items = state.items
     if not items:
         detail = f" ({parser.skipped:,} unusable entries skipped)" if parser.skipped else ""
         raise ProviderUnavailable(f"the playlist has no entries{detail}", source=source)
+    cut_off = None
+    if state.cut_line and not framed:
+        # The server closed the connection in the middle of a line and never said how long the
+        # body was: the URL of the last entry (and everything after it) may be missing.
+        cut_off = (
+            f"the playlist ends in the middle of line {state.cut_line} and the server sent no "
+            "length: probably cut off; its last entry was dropped"
+        )
+    elif state.cut_item is not None:
+        items.append(state.cut_item)  # complete by Content-Length or chunked framing
     return FetchResult(
         items=items,
         source=source,
@@ -162,15 +206,22 @@ async def _fetch_one(
         skipped=parser.skipped,
         account=None,
         skips=parser.skips,
+        duplicates=state.duplicates,
+        cut_off=cut_off,
     )
 
 
-def _local_path(url: str, source: str) -> Path | None:
+def _local_path(url: str, source: str, local_files: LocalFiles | None) -> Path | None:
     """None for http(s) URLs; the file for paths and file:// URLs; anything else is refused."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         return None
+    if local_files is not None and is_local(url):
+        try:
+            return local_files.path(url)
+        except (SourcePathRefused, NotFound) as exc:
+            raise ProviderUnavailable(exc.message, source=source) from None
     if scheme == "file":
         return Path(url2pathname(parts.path))
     # One letter is a Windows drive ("C:\\lists\\tv.m3u"), not a scheme.
@@ -179,32 +230,7 @@ def _local_path(url: str, source: str) -> Path | None:
     raise ProviderUnavailable(f"unsupported URL scheme {scheme!r}", source=source)
 
 
-async def _http_chunks(
-    response: httpx.Response, source: str, progress: _Progress, max_bytes: int | None
-) -> AsyncGenerator[bytes, None]:
-    # num_bytes_downloaded counts wire bytes (before Content-Encoding is undone); it stays 0 for
-    # a body that was already in memory (MockTransport), so the decoded count stands in for it.
-    decoded = 0
-    async for chunk in response.aiter_bytes(CHUNK_SIZE):
-        decoded += len(chunk)
-        received = response.num_bytes_downloaded or decoded
-        _check_size(received, max_bytes, source)
-        progress.update(nbytes=received)
-        yield chunk
-    expected = response.headers.get("content-length", "")
-    wire = response.num_bytes_downloaded
-    received = wire or decoded
-    encoded = "content-encoding" in response.headers
-    if expected.isdigit() and received < int(expected) and (wire or not encoded):
-        raise ProviderUnavailable(
-            f"truncated response: received {received:,} of {int(expected):,} bytes",
-            source=source,
-        )
-
-
-async def _file_chunks(
-    path: Path, source: str, progress: _Progress, max_bytes: int | None
-) -> AsyncGenerator[bytes, None]:
+async def _file_chunks(path: Path, source: str, meter: Meter) -> AsyncGenerator[bytes, None]:
     try:
         handle = await anyio.open_file(path, "rb")
     except FileNotFoundError:
@@ -215,75 +241,48 @@ async def _file_chunks(
         raise ProviderUnavailable("permission denied", source=source) from None
     except OSError as exc:
         raise ProviderUnavailable(f"cannot open: {exc.strerror or exc}", source=source) from None
-    total = 0
     async with handle:
         while chunk := await handle.read(CHUNK_SIZE):
-            total += len(chunk)
-            _check_size(total, max_bytes, source)
-            progress.update(nbytes=total)
+            meter.add_wire(len(chunk))
             yield chunk
 
 
-def _check_size(nbytes: int, max_bytes: int | None, source: str) -> None:
-    if max_bytes is not None and nbytes > max_bytes:
-        raise ProviderUnavailable(
-            f"playlist larger than the {max_bytes:,}-byte limit", source=source
-        )
+@dataclass(slots=True)
+class _State:
+    items: list[LiveItem] = field(default_factory=list)
+    duplicates: int = 0  # entries equal to an earlier one (same name, ids, group and URL)
+    cut_line: int = 0  # line of an entry whose URL line had no line end
+    cut_item: LiveItem | None = None
+    counted: int = 0  # entries that count toward the entries limit
+    seen: dict[str, int] = field(default_factory=dict)
 
 
-async def _gunzip_if_gzip(
-    chunks: AsyncIterator[bytes], source: str, max_bytes: int | None
-) -> AsyncGenerator[bytes, None]:
-    """Pass plain data through; inflate a gzip body (application/gzip, ``.gz``) incrementally.
+class _Builder:
+    """Bytes to LiveItems; :meth:`feed` runs in a worker thread, one call at a time."""
 
-    httpx already undoes ``Content-Encoding: gzip``; this catches a gzip *file* served as the body,
-    recognised by its magic bytes rather than by name or content type, which providers get wrong.
-    """
-    head = b""
-    async for chunk in chunks:
-        head += chunk
-        if len(head) >= len(GZIP_MAGIC):
-            break
-    if not head.startswith(GZIP_MAGIC):
-        if head:
-            yield head
-        async for chunk in chunks:
-            yield chunk
-        return
+    def __init__(self, parser: M3UParser, counts: Callable[[Any], bool] | None) -> None:
+        self.state = _State()
+        self.chunks = ChunkParser(parser)
+        self._counts = counts
 
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    produced = 0
+    def feed(self, data: bytes) -> None:
+        self._add(self.chunks.feed(data))
 
-    def inflate(data: bytes) -> list[bytes]:
-        nonlocal inflater, produced
-        out: list[bytes] = []
-        while data:
-            try:
-                # Bounded output per call: a small gzip bomb must not become one huge bytes.
-                piece = inflater.decompress(data, CHUNK_SIZE)
-            except zlib.error:
-                raise ProviderUnavailable("corrupt gzip data", source=source) from None
-            if piece:
-                produced += len(piece)
-                _check_size(produced, max_bytes, source)
-                out.append(piece)
-            if inflater.eof:
-                rest = inflater.unused_data
-                if not rest.startswith(GZIP_MAGIC):
-                    break  # trailing padding after the last member
-                inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-                data = rest
-            else:
-                data = inflater.unconsumed_tail
-        return out
+    def close(self) -> None:
+        state = self.state
+        self._add(self.chunks.close())
+        if self.chunks.cut_entry is not None:
+            state.cut_line = self.chunks.lines
+            state.cut_item = _to_item(self.chunks.cut_entry, state.seen, state)
 
-    for piece in inflate(head):
-        yield piece
-    async for chunk in chunks:
-        for piece in inflate(chunk):
-            yield piece
-    if not inflater.eof:
-        raise ProviderUnavailable("truncated gzip data", source=source)
+    def _add(self, entries: list[M3UEntry]) -> None:
+        state = self.state
+        items, seen, counts = state.items, state.seen, self._counts
+        for entry in entries:
+            item = _to_item(entry, seen, state)
+            items.append(item)
+            if counts is None or counts(item):
+                state.counted += 1
 
 
 async def _parse(
@@ -292,18 +291,41 @@ async def _parse(
     source: str,
     parser: M3UParser,
     progress: _Progress,
-    max_bytes: int | None,
-) -> list[LiveItem]:
-    items: list[LiveItem] = []
-    seen: dict[str, int] = {}
-    async with aclosing(body) as raw, aclosing(_gunzip_if_gzip(raw, source, max_bytes)) as plain:
-        async for entry in aparse_bytes(plain, source=source, base_url=url, parser=parser):
-            items.append(_to_item(entry, seen))
-            progress.update(entries=len(items))
-    return items
+    meter: Meter,
+) -> _State:
+    """Parse in a worker thread, a batch of about 64 KB at a time.
+
+    A 64 KB batch can be 65,000 lines (1 MB of gzip inflates to a billion empty ones). In the
+    event loop, even yielding after each batch, every other request would wait for a batch per
+    step; in a thread, the interpreter switches back to the loop every few milliseconds.
+    """
+    limits = meter.limits
+    builder = _Builder(parser, limits.counts)
+    state = builder.state
+    pending: list[bytes] = []
+    size = 0
+    async with aclosing(body) as raw, aclosing(inflate(raw, source, meter)) as plain:
+        async for chunk in plain:
+            pending.append(chunk)
+            size += len(chunk)
+            if size < BATCH_BYTES:
+                continue
+            await asyncio.to_thread(builder.feed, b"".join(pending))
+            pending.clear()
+            size = 0
+            limits.check_entries(state.counted, source)
+            progress.update(nbytes=meter.wire, entries=len(state.items))
+        if pending:
+            await asyncio.to_thread(builder.feed, b"".join(pending))
+        await asyncio.to_thread(builder.close)
+    limits.check_entries(state.counted, source)
+    if limits.counts is None:
+        limits.check_entries(len(state.items) + (state.cut_item is not None), source)
+    progress.update(nbytes=meter.wire, entries=len(state.items))
+    return state
 
 
-def _to_item(entry: M3UEntry, seen: dict[str, int]) -> LiveItem:
+def _to_item(entry: M3UEntry, seen: dict[str, int], state: _State) -> LiveItem:
     name = entry.name
     url = entry.url
     attrs = entry.attrs
@@ -313,6 +335,8 @@ def _to_item(entry: M3UEntry, seen: dict[str, int]) -> LiveItem:
     first = m3u_stream_key(name, tvg_id, group, url, 0)
     occurrence = seen.get(first, 0)
     seen[first] = occurrence + 1
+    if occurrence:
+        state.duplicates += 1
     key = first if occurrence == 0 else m3u_stream_key(name, tvg_id, group, url, occurrence)
     headers = entry.headers
     return make_live_item(

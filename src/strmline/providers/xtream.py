@@ -7,7 +7,9 @@ the same account is on every host, and hammering all of them with a bad password
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -27,13 +29,22 @@ from strmline.formats.xtream import (
 )
 from strmline.formats.xtream import live_url as build_live_url
 from strmline.providers.base import FetchResult, LiveItem, ProgressFn
-from strmline.providers.http import provider_errors
+from strmline.providers.http import (
+    ACCEPT_ENCODING,
+    FetchLimits,
+    Meter,
+    deadline,
+    limited_body,
+    provider_errors,
+)
 
 __all__ = ["XtreamClient"]
 
 API_PATH = "/player_api.php"
 CHUNK_SIZE = 64 * 1024
 REPORT_EVERY_BYTES = 64 * 1024
+# Bigger bodies are decoded in a worker thread: orjson holds the event loop for the whole call.
+THREAD_DECODE_BYTES = 1024 * 1024
 
 WRONG_CREDENTIALS = "authentication failed: wrong username or password"
 EXPIRED = "account expired"
@@ -65,6 +76,8 @@ class XtreamClient:
         self._password = password
         self.attempts: list[tuple[str, str]] = []  # failures of the most recent request
         self.bytes_downloaded = 0
+        # Each API call's body is read whole (it is one JSON document), so it is capped.
+        self.limits = FetchLimits()
 
     def __repr__(self) -> str:
         return f"XtreamClient(server={self.server!r}, username={self.username!r})"
@@ -102,9 +115,18 @@ class XtreamClient:
         return list(parse_live_streams(await self.get("get_live_streams")))
 
     async def get(
-        self, action: str | None, *, on_progress: ProgressFn = None, **params: Any
+        self,
+        action: str | None,
+        *,
+        on_progress: ProgressFn = None,
+        count_key: bytes | None = None,
+        **params: Any,
     ) -> Any:
-        """``player_api.php?action=…`` decoded; ``action=None`` is the login call."""
+        """``player_api.php?action=…`` decoded; ``action=None`` is the login call.
+
+        ``count_key`` (``b'"stream_id"'``) counts a list's entries while it downloads, so an
+        endless list is refused at ``limits.max_entries``, not once it fills the memory.
+        """
         query: dict[str, str] = {"username": self.username, "password": self._password}
         if action:
             query["action"] = action
@@ -114,7 +136,7 @@ class XtreamClient:
         last_error: ProviderUnavailable | None = None
         for server in order:
             try:
-                payload = await self._get_json(server, query, on_progress)
+                payload = await self._get_json(server, query, on_progress, count_key)
             except ProviderUnavailable as exc:
                 self.attempts.append((exc.source or self.redact(server), exc.message))
                 last_error = exc
@@ -132,33 +154,41 @@ class XtreamClient:
             details={"attempts": self.attempts},
         )
 
-    async def _get_json(self, server: str, query: dict[str, str], on_progress: ProgressFn) -> Any:
+    async def _get_json(
+        self,
+        server: str,
+        query: dict[str, str],
+        on_progress: ProgressFn,
+        count_key: bytes | None = None,
+    ) -> Any:
         url = self._api_url(server)
         request_url = str(httpx.URL(url, params=query))
         source = self.redact(request_url)
+        limits = replace(self.limits, what="Xtream API response")
+        meter = Meter(limits, source)
         body = bytearray()
-        with provider_errors(request_url, secrets=self._secrets):
-            async with self._client.stream("GET", url, params=query) as response:
-                if response.status_code in (401, 403):
-                    raise ProviderAuthError(
-                        f"{WRONG_CREDENTIALS} (HTTP {response.status_code})",
-                        source=source,
-                        details={"status": response.status_code},
-                    )
-                if response.status_code >= 400:
-                    phrase = f" {response.reason_phrase}" if response.reason_phrase else ""
-                    raise ProviderUnavailable(
-                        f"HTTP {response.status_code}{phrase}",
-                        source=source,
-                        details={"status": response.status_code},
-                    )
-                reported = 0
-                async for chunk in response.aiter_bytes(CHUNK_SIZE):
-                    body += chunk
-                    if on_progress is not None and len(body) - reported >= REPORT_EVERY_BYTES:
-                        reported = len(body)
-                        on_progress(self.bytes_downloaded + reported, 0)
+        headers = {b"Accept-Encoding": ACCEPT_ENCODING}
+        async with deadline(limits, source):
+            with provider_errors(request_url, secrets=self._secrets):
+                async with self._client.stream(
+                    "GET", url, params=query, headers=headers
+                ) as response:
+                    _check_status(response, source)
+                    reported = 0
+                    entries = 0
+                    async for chunk in limited_body(response, meter, source=source):
+                        meter.add_out(len(chunk))
+                        if count_key is not None:
+                            # A key cut by a chunk boundary is missed: an estimate from below.
+                            entries += chunk.count(count_key)
+                            limits.check_entries(entries, source)
+                        body += chunk
+                        if on_progress is not None and len(body) - reported >= REPORT_EVERY_BYTES:
+                            reported = len(body)
+                            on_progress(self.bytes_downloaded + reported, 0)
         self.bytes_downloaded += len(body)
+        if len(body) > THREAD_DECODE_BYTES:
+            return await asyncio.to_thread(_decode_json, bytes(body), source)
         return _decode_json(bytes(body), source)
 
     async def fetch_live(self, output: str = "ts", on_progress: ProgressFn = None) -> FetchResult:
@@ -175,14 +205,25 @@ class XtreamClient:
             nonlocal skipped
             skipped += 1
 
-        payload = await self.get("get_live_streams", on_progress=on_progress)
+        payload = await self.get(
+            "get_live_streams", on_progress=on_progress, count_key=b'"stream_id"'
+        )
         attempts += self.attempts
         ext = _extension(output)
         items: list[LiveItem] = []
+        ids: set[int | str] = set()
+        duplicates = 0
+        source = self.redact(self._api_url(self.server))
         for stream in parse_live_streams(payload, on_skip=count_skip):
+            if stream.stream_id in ids:
+                duplicates += 1  # the sync keeps the first; a list of mostly these is refused
+            ids.add(stream.stream_id)
             items.append(self._live_item(stream, categories, ext))
-            if on_progress is not None and len(items) % 1000 == 0:
-                on_progress(self.bytes_downloaded, len(items))
+            if len(items) % 1000 == 0:
+                self.limits.check_entries(len(items), source)
+                if on_progress is not None:
+                    on_progress(self.bytes_downloaded, len(items))
+        self.limits.check_entries(len(items), source)
         if on_progress is not None:
             on_progress(self.bytes_downloaded, len(items))
         return FetchResult(
@@ -192,6 +233,7 @@ class XtreamClient:
             epg_urls=[xmltv_url(self.server, self.username, self._password)],
             skipped=skipped,
             account=account,
+            duplicates=duplicates,
         )
 
     def _live_item(self, stream: LiveStream, categories: dict[str, str], ext: str) -> LiveItem:
@@ -212,6 +254,22 @@ class XtreamClient:
             chno=str(stream.num) if stream.num is not None else None,
             headers={},
             attrs=attrs,
+        )
+
+
+def _check_status(response: httpx.Response, source: str) -> None:
+    if response.status_code in (401, 403):
+        raise ProviderAuthError(
+            f"{WRONG_CREDENTIALS} (HTTP {response.status_code})",
+            source=source,
+            details={"status": response.status_code},
+        )
+    if response.status_code >= 400:
+        phrase = f" {response.reason_phrase}" if response.reason_phrase else ""
+        raise ProviderUnavailable(
+            f"HTTP {response.status_code}{phrase}",
+            source=source,
+            details={"status": response.status_code},
         )
 
 

@@ -26,6 +26,7 @@ from strmline.errors import ConfigError, NotFound
 from strmline.formats.redact import redact_url
 from strmline.formats.xtream import xmltv_url
 from strmline.providers import epg as epg_fetch
+from strmline.providers.local import LocalFiles, is_local
 from strmline.services import epg_match
 
 KINDS = ("url", "file", "xtream", "m3u_header")
@@ -72,12 +73,15 @@ async def enabled_ids(session: AsyncSession) -> list[int]:
     return list(rows.scalars())
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str, local_files: LocalFiles | None) -> None:
     url = url.strip()
     if not url:
         raise ConfigError("a guide source needs a URL or a file path")
     if not epg_fetch.is_remote(url):
-        epg_fetch.local_path(url)  # NotFound now rather than at the first import
+        if not is_local(url):
+            raise ConfigError("a guide source must be an http(s) URL or a file path")
+        # Refused now (a path outside the sources folder, no such file), not at the import.
+        epg_fetch.local_path(url, local_files)
 
 
 def _check_schedule(minutes: int | None, cron: str | None) -> None:
@@ -97,8 +101,10 @@ async def create(
     enabled: bool = True,
     refresh_minutes: int | None = None,
     refresh_cron: str | None = None,
+    local_files: LocalFiles | None = None,
 ) -> EpgSource:
-    _check_url(url)
+    """A new source; ``local_files`` (the API and CLI pass it) confines file paths."""
+    _check_url(url, local_files)
     _check_schedule(refresh_minutes, refresh_cron)
     source = EpgSource(
         name=(name or redact_url(url))[:200],
@@ -125,6 +131,7 @@ async def update(
     source: EpgSource,
     changes: dict[str, Any],
     threshold: int | None = None,
+    local_files: LocalFiles | None = None,
 ) -> EpgSource:
     """Apply ``changes``; with ``threshold``, re-match channels when enabling or priority changed."""
     unknown = set(changes) - _EDITABLE
@@ -139,7 +146,7 @@ async def update(
     if "url" in changes:
         if source.auto:
             raise ConfigError("the URL of an automatic source comes from its provider")
-        _check_url(changes["url"])
+        _check_url(changes["url"], local_files)
         source.kind = kind_for(changes["url"])
         source.content_hash = None  # a new URL is a new guide, whatever its bytes
         if changes["url"].strip() != source.url:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.base import utcnow
+from strmline.db.locks import lock_first_run
 from strmline.db.models import User
 from strmline.errors import ConfigError, Conflict, NotFound
 
@@ -75,6 +76,19 @@ async def create(
     except IntegrityError as exc:
         raise Conflict(f"a user named {name!r} already exists") from exc
     return user
+
+
+async def create_first_admin(*, session: AsyncSession, username: str, password: str) -> User:
+    """The first admin, only while no user exists; Conflict otherwise.
+
+    Counting and inserting under one lock: eight setups sent at once used to each count zero
+    users and create five admins on PostgreSQL. The caller commits (which releases the lock)."""
+    check_username(username)
+    check_password(password)
+    await lock_first_run(session)
+    if await count(session=session) > 0:
+        raise Conflict("setup is already done: log in instead")
+    return await create(session=session, username=username, password=password, role="admin")
 
 
 async def get(*, session: AsyncSession, user_id: int) -> User:

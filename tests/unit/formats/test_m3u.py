@@ -287,9 +287,28 @@ def test_not_a_playlist(m3u_dir: Path, filename: str, expected: str) -> None:
     assert str(path) in str(info.value)
 
 
-def test_json_error_body_is_quoted_in_the_message() -> None:
-    with pytest.raises(NotAPlaylistError, match=r"user_info"):
+def test_json_error_body_is_described_not_quoted() -> None:
+    # An error body may repeat the request's password; the message goes into job records.
+    with pytest.raises(NotAPlaylistError, match=r"a JSON document.*24 characters") as info:
         list(parse_bytes([b'  \n{"user_info":{"auth":0}}'], source="provider 3"))
+    assert "user_info" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (b"key=Zm9vYmFyc2VjcmV0a2V5\n", "text"),
+        (b"SQLite format 3\x00\x10\x00\x02\x02\x00@  \x00\x00", "binary data"),
+        ("Schlüssel=geheim\n".encode(), "non-ASCII text"),
+    ],
+)
+def test_not_a_playlist_never_quotes_the_input(body: bytes, kind: str) -> None:
+    with pytest.raises(NotAPlaylistError) as info:
+        list(parse_bytes([body], source="/data/secret.key"))
+    message = str(info.value)
+    assert kind in message
+    for secret in ("Zm9vYmFy", "SQLite", "geheim"):
+        assert secret not in message
 
 
 def test_gzip_body() -> None:

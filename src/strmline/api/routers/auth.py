@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from strmline.api.deps import CurrentUser, SessionDep, SettingsDep
 from strmline.api.errors import ApiError
 from strmline.api.outputs.common import public_base
+from strmline.api.ratelimit import LoginLimiter
 from strmline.api.security import decode, issue_tokens
 from strmline.config import Settings
 from strmline.db.models import User
-from strmline.errors import Conflict
 from strmline.services import users as user_service
 from strmline.services import xtream as xtream_service
 
@@ -70,10 +70,8 @@ async def setup_state(session: SessionDep) -> SetupState:
     "/api/setup", status_code=201, summary="Create the first admin (only while no user exists)"
 )
 async def setup(body: Credentials, session: SessionDep, settings: SettingsDep) -> TokenPair:
-    if await user_service.count(session=session) > 0:
-        raise Conflict("setup is already done: log in instead")
-    user = await user_service.create(
-        session=session, username=body.username, password=body.password, role="admin"
+    user = await user_service.create_first_admin(
+        session=session, username=body.username, password=body.password
     )
     # Committed before answering: the request's own commit may run after the response is sent,
     # and a client that logs in right away must find the account.
@@ -85,17 +83,23 @@ async def setup(body: Credentials, session: SessionDep, settings: SettingsDep) -
 async def login(
     body: Credentials, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TokenPair:
+    # The trusted client address (see api/ratelimit.py): a forwarded one only from a proxy
+    # listed in http.trusted_proxies.
     client = request.client.host if request.client else "unknown"
-    wait = await request.app.state.login_limiter.hit(client)
-    if wait is not None:
+    limiter: LoginLimiter = request.app.state.login_limiter
+    refusal = await limiter.attempt(client, body.username)
+    if refusal is not None:
         raise ApiError(
-            429, "too_many_attempts", f"too many login attempts; try again in {int(wait) + 1} s"
+            429,
+            "too_many_attempts",
+            f"too many failed logins; try again in {int(refusal.retry_after) + 1} s",
         )
     user = await user_service.authenticate(
         session=session, username=body.username, password=body.password
     )
     if user is None:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
+    await limiter.succeeded(client, body.username)
     user_service.record_login(user)
     return TokenPair(**issue_tokens(user, settings.get_secret_key()))
 

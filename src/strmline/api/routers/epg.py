@@ -14,8 +14,11 @@ from strmline.api.pagination import CursorQuery, LimitQuery, Page
 from strmline.api.schemas import JobAccepted
 from strmline.db.base import utcnow
 from strmline.db.models import EpgSource
+from strmline.formats.redact import redact_text, redact_url
+from strmline.providers.local import LocalFiles
 from strmline.services import epg_guide, epg_match
 from strmline.services import epg_sources as source_service
+from strmline.services import providers as provider_service
 
 router = APIRouter(tags=["epg"])
 
@@ -147,7 +150,20 @@ def _read(source: EpgSource) -> EpgSourceRead:
 
 @router.get("/api/epg/sources", summary="Guide sources")
 async def list_sources(session: SessionDep, user: CurrentUser) -> list[EpgSourceRead]:
-    return [_read(s) for s in await source_service.list_all(session=session)]
+    sources = [_read(s) for s in await source_service.list_all(session=session)]
+    if user.role == "admin":
+        return sources
+    # A guide URL may carry an account's credentials (xmltv.php?username=…&password=…).
+    secrets = await provider_service.known_secrets(session)
+    return [
+        s.model_copy(
+            update={
+                "url": redact_url(s.url, secrets),
+                "last_message": redact_text(s.last_message, secrets) if s.last_message else None,
+            }
+        )
+        for s in sources
+    ]
 
 
 @router.post(
@@ -157,9 +173,11 @@ async def list_sources(session: SessionDep, user: CurrentUser) -> list[EpgSource
     description="The scheduler imports it at its next tick (or import it now: refresh).",
 )
 async def create_source(
-    body: EpgSourceCreate, session: SessionDep, user: AdminUser
+    body: EpgSourceCreate, session: SessionDep, settings: SettingsDep, user: AdminUser
 ) -> EpgSourceRead:
-    source = await source_service.create(session=session, **body.model_dump())
+    source = await source_service.create(
+        session=session, **body.model_dump(), local_files=LocalFiles.from_settings(settings)
+    )
     return _read(source)
 
 
@@ -180,6 +198,7 @@ async def update_source(
         source=source,
         changes=changes,
         threshold=settings.epg.fuzzy_threshold,
+        local_files=LocalFiles.from_settings(settings),
     )
     return _read(updated)
 

@@ -11,7 +11,10 @@ from pydantic import BaseModel, ConfigDict
 from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
 from strmline.api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from strmline.api.params import IdPath
+from strmline.db.models import User
+from strmline.formats.redact import redact_json, redact_text
 from strmline.services import jobs as job_service
+from strmline.services import providers as provider_service
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -34,10 +37,30 @@ class JobRead(BaseModel):
     finished_at: datetime | None
 
 
+def _read(job: object, secrets: list[str] | None) -> JobRead:
+    """A job as a user may see it: for non-admins (``secrets`` given) every text in it has
+    provider credentials masked, since a provider's error page may have repeated them."""
+    out = JobRead.model_validate(job)
+    if secrets is None:
+        return out
+    return out.model_copy(
+        update={
+            "args": redact_json(out.args, secrets),
+            "message": redact_text(out.message, secrets) if out.message else out.message,
+            "result": redact_json(out.result, secrets),
+            "error": redact_text(out.error, secrets) if out.error else out.error,
+        }
+    )
+
+
+async def _secrets_for(session: SessionDep, user: User) -> list[str] | None:
+    return None if user.role == "admin" else await provider_service.known_secrets(session)
+
+
 @router.get("", summary="Jobs, newest first")
 async def list_jobs(
     session: SessionDep,
-    _: CurrentUser,
+    user: CurrentUser,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
     kind: Annotated[list[str] | None, Query(description="only these kinds (repeatable)")] = None,
@@ -46,12 +69,14 @@ async def list_jobs(
     jobs, next_cursor = await job_service.list_page(
         session=session, limit=limit, cursor=cursor, kinds=kind, states=state
     )
-    return Page[JobRead](items=[JobRead.model_validate(j) for j in jobs], next_cursor=next_cursor)
+    secrets = await _secrets_for(session, user)
+    return Page[JobRead](items=[_read(j, secrets) for j in jobs], next_cursor=next_cursor)
 
 
 @router.get("/{job_id}", summary="One job")
-async def get_job(job_id: IdPath, session: SessionDep, _: CurrentUser) -> JobRead:
-    return JobRead.model_validate(await job_service.get(session=session, job_id=job_id))
+async def get_job(job_id: IdPath, session: SessionDep, user: CurrentUser) -> JobRead:
+    job = await job_service.get(session=session, job_id=job_id)
+    return _read(job, await _secrets_for(session, user))
 
 
 @router.post("/{job_id}/cancel", summary="Cancel a queued job, or ask a running one to stop")

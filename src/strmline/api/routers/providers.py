@@ -17,12 +17,19 @@ from strmline.api.deps import AdminUser, RuntimeDep, SessionDep, SettingsDep
 from strmline.api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from strmline.api.params import IdPath
 from strmline.db.models import Provider
-from strmline.services import provider_check
+from strmline.providers.local import LocalFiles
+from strmline.services import provider_check, stream_profiles
 from strmline.services import providers as provider_service
 from strmline.services.providers import (
+    MAX_BACKUP_URLS,
     MAX_CONNECTIONS,
     MAX_PRIORITY,
     MAX_REFRESH_MINUTES,
+    MAX_URL_LENGTH,
+    PLAY_MODE_HELP,
+    PROFILE_HELP,
+    BackupUrl,
+    PlayMode,
     ProviderCreate,
 )
 
@@ -36,18 +43,20 @@ class ProviderUpdate(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: Literal["m3u", "xtream"] | None = None
-    url: str | None = Field(None, min_length=1)
+    url: str | None = Field(None, min_length=1, max_length=MAX_URL_LENGTH)
     username: str | None = Field(None, max_length=200)
     password: str | None = Field(None, max_length=200)
-    backup_urls: list[str] | None = None
+    backup_urls: list[BackupUrl] | None = Field(None, max_length=MAX_BACKUP_URLS)
     user_agent: str | None = Field(None, max_length=300)
     priority: int | None = Field(None, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     max_connections: int | None = Field(None, ge=1, le=MAX_CONNECTIONS)
     refresh_minutes: int | None = Field(None, ge=5, le=MAX_REFRESH_MINUTES)
     refresh_cron: str | None = Field(None, max_length=100)
     output_format: Literal["ts", "m3u8"] | None = None
-    epg_url: str | None = None
+    epg_url: str | None = Field(None, max_length=MAX_URL_LENGTH)
     enabled: bool | None = None
+    play_mode: PlayMode | None = Field(None, description=PLAY_MODE_HELP)
+    stream_profile: str | None = Field(None, max_length=40, description=PROFILE_HELP)
 
 
 class ProviderRead(BaseModel):
@@ -71,6 +80,8 @@ class ProviderRead(BaseModel):
     last_sync_message: str | None
     last_sync_counts: dict[str, Any] | None
     account: dict[str, Any] | None
+    play_mode: PlayMode = Field(description=PLAY_MODE_HELP)
+    stream_profile: str | None
 
 
 class AccountRead(BaseModel):
@@ -124,9 +135,16 @@ async def list_providers(
 
 @router.post("", status_code=201, summary="Add a provider")
 async def create_provider(
-    body: ProviderCreate, request: Request, session: SessionDep, _: AdminUser
+    body: ProviderCreate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminUser,
 ) -> ProviderRead:
-    provider = await provider_service.create(session=session, spec=body)
+    stream_profiles.require(settings, body.stream_profile)
+    provider = await provider_service.create(
+        session=session, spec=body, local_files=LocalFiles.from_settings(settings)
+    )
     await commit_catalog_change(request, session)
     return _read(provider, 0)
 
@@ -140,11 +158,20 @@ async def get_provider(provider_id: IdPath, session: SessionDep, _: AdminUser) -
 
 @router.patch("/{provider_id}", summary="Change a provider (only the fields sent)")
 async def update_provider(
-    provider_id: IdPath, body: ProviderUpdate, request: Request, session: SessionDep, _: AdminUser
+    provider_id: IdPath,
+    body: ProviderUpdate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminUser,
 ) -> ProviderRead:
     provider = await provider_service.get(session=session, provider_id=provider_id)
+    stream_profiles.require(settings, body.stream_profile)
     await provider_service.update(
-        session=session, provider=provider, changes=body.model_dump(exclude_unset=True)
+        session=session,
+        provider=provider,
+        changes=body.model_dump(exclude_unset=True),
+        local_files=LocalFiles.from_settings(settings),
     )
     await commit_catalog_change(request, session)
     count = await provider_service.count_streams(session=session, provider_id=provider.id)

@@ -8,11 +8,12 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.models import EpgSource, Provider
-from strmline.errors import NotFound, StrmlineError
+from strmline.errors import NotFound, ProviderUnavailable, StrmlineError
 from strmline.formats.redact import redact_text
 from strmline.formats.xtream import xmltv_url
 from strmline.pipelines.context import PipelineContext
 from strmline.providers import epg as epg_fetch
+from strmline.providers.local import LocalFiles, is_local
 
 
 async def resolve_url(session: AsyncSession, source: EpgSource) -> tuple[str, list[str]]:
@@ -27,6 +28,12 @@ async def resolve_url(session: AsyncSession, source: EpgSource) -> tuple[str, li
             return url, secrets
         if not provider.epg_url:
             raise NotFound("the provider's playlist no longer names a guide (x-tvg-url)")
+        if is_local(provider.epg_url) and not is_local(provider.url):
+            # A downloaded playlist must not make the server read its own files.
+            raise ProviderUnavailable(
+                "the playlist names a local file as its guide (x-tvg-url); "
+                "only a local playlist may do that"
+            )
         return provider.epg_url, secrets
     return source.url, []
 
@@ -44,7 +51,7 @@ async def fetch_guide(
     ctx: PipelineContext, url: str, secrets: list[str], tmp: Path, name: str
 ) -> tuple[Path, str]:
     if not epg_fetch.is_remote(url):
-        path = epg_fetch.local_path(url)
+        path = epg_fetch.local_path(url, LocalFiles.from_settings(ctx.settings))
         return path, await asyncio.to_thread(epg_fetch.file_hash, path)
     latest = [0]
     async with ctx.http_client() as client:
@@ -56,6 +63,7 @@ async def fetch_guide(
             max_bytes=ctx.settings.epg.max_download_mb * 1_000_000,
             secrets=secrets,
             on_progress=lambda n: latest.__setitem__(0, n),
+            max_seconds=ctx.settings.http.max_seconds,
         )
         await ctx.report(0, None, f"{name}: downloaded {latest[0] / 1e6:.1f} MB")
         return path, digest

@@ -18,6 +18,7 @@ from strmline.errors import NotFound, StrmlineError
 from strmline.formats.redact import redact_url
 from strmline.formats.xmltv import XmltvParser
 from strmline.pipelines.context import PipelineContext
+from strmline.pipelines.epg import guard
 from strmline.pipelines.epg.fetch import failure_message, fetch_guide, resolve_url
 from strmline.pipelines.epg.repair import Repair
 from strmline.pipelines.epg.stage import clear_staging, stage
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 class ImportResult:
     source: str
     source_id: int
-    status: str  # ok | unchanged | failed
+    status: str  # ok | unchanged | refused | failed
     channels: int = 0
     programmes: int = 0
     # Every programme element read ends in exactly one place: kept (``programmes``, of which
@@ -108,6 +109,14 @@ async def import_source(
                 f"{failure_message(source.name, shown, exc, secrets)}; previous guide kept"
             )
             return await _finish(ctx, source, result, started, None)
+    async with ctx.session_factory() as session:
+        staged, on_air = await guard.staged_counts(session, source.id, now)
+    refused = guard.refusal(source, staged, on_air, settings, force)
+    if refused:
+        await clear_staging(ctx, source.id)
+        result.status = "refused"
+        result.message = f"{source.name} ({shown}): {refused}"
+        return await _finish(ctx, source, result, started, None)
     _count(result, repair, parser)
     await ctx.report(0, None, f"{source.name}: swapping in the new guide")
     async with ctx.session_factory() as session, session.begin():
@@ -171,7 +180,7 @@ async def _finish(
         "last_status": result.status,
         "last_message": result.message[:2000],
     }
-    if result.status != "failed":
+    if result.status not in ("failed", "refused"):
         values.update(channel_count=result.channels, programme_count=result.programmes)
         values["content_hash"] = content_hash
     async with ctx.session_factory() as session, session.begin():
@@ -196,7 +205,7 @@ async def epg_import_job(
 
     if source_id is not None:
         result = await import_source(ctx, source_id=source_id, force=force)
-        if result.status == "failed":
+        if result.status in ("failed", "refused"):
             raise EpgImportFailed(result.message, details=result.as_dict())
         return result.as_dict()
     if source_ids is None:
@@ -210,7 +219,7 @@ async def epg_import_job(
         except NotFound:
             log.info("guide source %s was removed before its import", i)
     matched = await match_all(ctx)
-    failed = [r for r in results if r.status == "failed"]
+    failed = [r for r in results if r.status in ("failed", "refused")]
     summary = _summary(results, failed)
     await ctx.report(len(results), len(results), summary)
     out = {"sources": [r.as_dict() for r in results], "matched": matched, "message": summary}
@@ -225,7 +234,7 @@ def _summary(results: list[ImportResult], failed: list[ImportResult]) -> str:
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
-    words = {"ok": "imported", "unchanged": "unchanged", "failed": "failed"}
+    words = {"ok": "imported", "unchanged": "unchanged", "failed": "failed", "refused": "refused"}
     head = ", ".join(f"{n} {words.get(k, k)}" for k, n in counts.items())
     text = f"{len(results)} guide source(s): {head}"
     if failed:

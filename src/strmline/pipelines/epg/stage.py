@@ -8,6 +8,7 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -37,7 +38,15 @@ async def stage(
     # lxml trees must stay on the thread that parses them: one dedicated thread, not the pool.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="strmline-xmltv")
     loop = asyncio.get_running_loop()
-    stream = await loop.run_in_executor(executor, epg_fetch.open_guide, path)
+    settings = ctx.settings
+    opened = partial(
+        epg_fetch.open_guide,
+        path,
+        max_bytes=settings.epg.max_xml_mb * 1_000_000,
+        max_ratio=settings.http.max_compression_ratio,
+        source=shown,
+    )
+    stream = await loop.run_in_executor(executor, opened)
     staged = 0
     parser = XmltvParser(stream, source=shown)
     items = iter(parser)
@@ -54,6 +63,12 @@ async def stage(
                     f"corrupt or truncated compressed data near line {parser.last_line} ({exc})",
                     source=shown,
                 ) from None
+            if repair.read + parser.stats.skipped > settings.epg.max_programmes:
+                raise FormatError(
+                    f"the guide has more than {settings.epg.max_programmes:,} programmes "
+                    "(limit); refused",
+                    source=shown,
+                )
             if rows:
                 async with ctx.session_factory() as session, session.begin():
                     staged += await insert_rows(session, STAGING, rows, batch=len(rows))

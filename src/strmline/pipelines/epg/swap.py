@@ -105,11 +105,12 @@ async def _upsert_channels(session: AsyncSession, source_id: int, wanted: Wanted
 async def _remove_channels(session: AsyncSession, gone: list[int]) -> None:
     """Delete guide channels the guide no longer has, except those assigned by hand."""
     # A guide channel somebody assigned by hand stays (without programmes) until they change it.
+    # Every hand-assigned guide channel (few), not an IN over the gone ones (any number).
     manual = set(
         (
             await session.execute(
                 select(Channel.epg_channel_id).where(
-                    Channel.epg_manual.is_(True), Channel.epg_channel_id.in_(gone)
+                    Channel.epg_manual.is_(True), Channel.epg_channel_id.is_not(None)
                 )
             )
         ).scalars()

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strmline.config import SyncSettings
 from strmline.pipelines.vod.items import MovieIn, SeriesIn
 from strmline.pipelines.vod.kinds import MOVIE, SERIES, TitleKind
 
@@ -46,16 +47,33 @@ async def active_count(session: AsyncSession, provider_id: int) -> int:
     return sum(int(n) for n in row)
 
 
-def refusal(count: int, last: int, shrink_guard: float, force: bool) -> tuple[str, str] | None:
-    """(status, message) when ``count`` fetched titles must not replace ``last`` stored ones."""
+def refusal(
+    count: int, last: int, sync: SyncSettings, force: bool, *, duplicates: int = 0
+) -> tuple[str, str] | None:
+    """(status, message) when ``count`` fetched titles must not replace ``last`` stored ones:
+    empty, much shorter, absurdly longer, or mostly the same key again (``force`` accepts all
+    but the empty list)."""
     if count == 0 and last == 0:
         return "unchanged", "no movies or series"
     if count == 0:
         return "refused", "the provider returned no movies or series; keeping the previous ones"
-    if not force and last and count < last * shrink_guard:
+    if force:
+        return None
+    keep = "keeping the previous ones (use --force to accept)"
+    if last and count < last * sync.shrink_guard:
         return "refused", (
-            f"the provider returned {count:,} movies and series, fewer than {shrink_guard:.0%} of "
-            f"the {last:,} stored; keeping the previous ones (use --force to accept)"
+            f"the provider returned {count:,} movies and series, fewer than "
+            f"{sync.shrink_guard:.0%} of the {last:,} stored; {keep}"
+        )
+    if last and count > max(last * sync.growth_guard, last + sync.growth_min_entries):
+        return "refused", (
+            f"the provider returned {count:,} movies and series, more than "
+            f"{sync.growth_guard:g}x the {last:,} stored; {keep}"
+        )
+    if duplicates >= 100 and duplicates >= count * sync.duplicate_guard:
+        return "refused", (
+            f"{duplicates:,} of the {count:,} movies and series repeat an earlier provider key: "
+            f"a broken or hostile list; {keep}"
         )
     return None
 

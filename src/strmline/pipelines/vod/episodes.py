@@ -116,7 +116,9 @@ def _place(plan: _Plan, series_id: int, eps: list[EpisodeIn], w: Writer) -> None
             values = ep.episode_row(series_id, w.now)
             plan.new.append(values)
             plan.episodes[ident] = values  # later sources of the same episode join it
-        else:
+        elif not isinstance(row, dict):
+            # A dict is an episode planned new in this sync: a panel listing one show twice
+            # ("EN - Show (2008)", "4K - Show (2008)") gives it a second source, not an update.
             src = plan.sources.get(ep.key)
             if src is None or src.content_hash != ep.hash or src.removed_at is not None:
                 plan.updates.append(ep.episode_update() | {"_id": _rid(row)})

@@ -33,6 +33,8 @@ from strmline.matching.names import normalize
 from strmline.pipelines.context import PipelineContext
 from strmline.pipelines.vod.items import EpisodeIn, MovieIn, SeriesIn, content_hash
 from strmline.providers.base import LiveItem
+from strmline.providers.http import FetchLimits
+from strmline.providers.local import LocalFiles
 from strmline.providers.m3u import fetch_m3u
 from strmline.providers.xtream import XtreamClient
 from strmline.services.providers import xtream_client
@@ -91,10 +93,13 @@ class XtreamVod(VodSource):
         series_cats = await self._categories("get_series_categories")
         movies = [
             self._movie(s, vod_cats)
-            for s in parse_vod_streams(await self.client.get("get_vod_streams"))
+            for s in parse_vod_streams(
+                await self.client.get("get_vod_streams", count_key=b'"stream_id"')
+            )
         ]
         series = [
-            self._series(s, series_cats) for s in parse_series(await self.client.get("get_series"))
+            self._series(s, series_cats)
+            for s in parse_series(await self.client.get("get_series", count_key=b'"series_id"'))
         ]
         return movies, series
 
@@ -212,12 +217,16 @@ class M3uVod(VodSource):
         super().__init__()
         self.provider = provider
         self.client = client
+        self.limits = download_limits(ctx)
+        self.local_files = LocalFiles.from_settings(ctx.settings)
 
     async def lists(self) -> tuple[list[MovieIn], list[SeriesIn]]:
         fetched = await fetch_m3u(
             self.client,
             [self.provider.url, *(self.provider.backup_urls or ())],
             user_agent=self.provider.user_agent,
+            limits=self.limits,
+            local_files=self.local_files,
         )
         movies: list[MovieIn] = []
         shows: dict[str, SeriesIn] = {}
@@ -281,10 +290,23 @@ class M3uVod(VodSource):
         return movies, list(shows.values())
 
 
+def download_limits(ctx: PipelineContext) -> FetchLimits:
+    """Every list download bounded as the live sync's are (bytes, bombs, entries, time)."""
+    settings = ctx.settings
+    return FetchLimits(
+        max_bytes=settings.sync.max_download_mb * 1_000_000,
+        max_ratio=settings.http.max_compression_ratio,
+        max_entries=settings.sync.max_entries,
+        max_seconds=settings.http.max_seconds,
+    )
+
+
 @asynccontextmanager
 async def open_source(provider: Provider, ctx: PipelineContext) -> AsyncIterator[VodSource]:
     async with ctx.http_client() as client:
         if provider.kind == "xtream":
-            yield XtreamVod(xtream_client(provider, client))
+            xtream = xtream_client(provider, client)
+            xtream.limits = download_limits(ctx)
+            yield XtreamVod(xtream)
         else:
             yield M3uVod(provider, ctx, client)

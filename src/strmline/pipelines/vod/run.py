@@ -11,6 +11,7 @@ unchanged re-sync issues no write at all.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from strmline.db.base import utcnow
+from strmline.db.errors import one_line
 from strmline.db.models import Provider
 from strmline.errors import StrmlineError
 from strmline.pipelines.context import PipelineContext
@@ -33,6 +35,8 @@ from strmline.services import providers as provider_service
 
 __all__ = ["sync_vod", "vod_sync_job"]
 
+log = logging.getLogger(__name__)
+
 
 async def sync_vod(ctx: PipelineContext, *, provider_id: int, force: bool = False) -> VodSyncResult:
     started = time.monotonic()
@@ -45,6 +49,12 @@ async def sync_vod(ctx: PipelineContext, *, provider_id: int, force: bool = Fals
     except StrmlineError as exc:
         result.status = "failed"
         result.message = str(exc)
+    except Exception as exc:
+        # A bug hit by one panel's data fails that provider, with the traceback in the log,
+        # and the job goes on to the next provider; nothing of this one was committed.
+        log.exception("VOD sync of provider %s failed", provider.id)
+        result.status = "failed"
+        result.message = f"internal error: {one_line(exc)}"
     result.seconds = round(time.monotonic() - started, 3)
     await ctx.report(1, 1, result.message)
     return result
@@ -91,7 +101,8 @@ async def _sync(
     async with ctx.session_factory() as session:
         last = await diff.active_count(session, provider.id)
         count = len(movies) + len(series)
-        refused = diff.refusal(count, last, ctx.settings.sync.shrink_guard, force)
+        keys = len({m.key for m in movies}) + len({s.key for s in series})
+        refused = diff.refusal(count, last, ctx.settings.sync, force, duplicates=count - keys)
         if refused:
             result.status, result.message = refused
             return

@@ -1,0 +1,1 @@
+"""A hostile provider (tests/hostile/server.py) and the syncs and imports that must survive it."""
