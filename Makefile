@@ -55,7 +55,7 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 
 bench: $(VENV)/.dev-installed
-	for b in parse_match sync api health epg vod; do $(BIN)/python bench/$$b.py || exit 1; done
+	for b in parse_match sync api health epg vod playback; do $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules

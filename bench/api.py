@@ -6,7 +6,12 @@ measures with concurrent clients. Prints one JSON line per endpoint; asserts not
 section 7). An endpoint that answers 404 (not written yet) is reported as skipped.
 
     .venv/bin/python bench/api.py [--channels 100000] [--requests 400] [--concurrency 12]
-                                  [--backend sqlite|postgres|both]
+                                  [--backend sqlite|postgres|both] [--workers 1,2]
+                                  [--only channels_page,channels_search]
+
+Each line carries ``workers`` (``strmline serve --workers N``; one seeded database, one server
+per count) and, for latency lines, ``rps_per_core``: requests/s over the cores the server could
+use (its processes, at most the machine's cores; the load generator runs on the same machine).
 
 PostgreSQL needs STRMLINE_TEST_POSTGRES_URL (a throwaway database is created and dropped).
 """
@@ -156,7 +161,7 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def server(db_url: str, data_dir: Path) -> AsyncIterator[str]:
+async def server(db_url: str, data_dir: Path, workers: int = 1) -> AsyncIterator[str]:
     port = free_port()
     env = {
         **os.environ,
@@ -165,9 +170,11 @@ async def server(db_url: str, data_dir: Path) -> AsyncIterator[str]:
         "STRMLINE_SECRET_KEY": SECRET,
     }
     env.pop("STRMLINE_REDIS_URL", None)
-    log = (data_dir / "server.log").open("wb")
+    log_path = data_dir / f"server-{workers}.log"
+    log = log_path.open("wb")
     proc = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "strmline", "serve", "--host", "127.0.0.1", "--port", str(port)),
+        *("--workers", str(workers)),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -181,7 +188,7 @@ async def server(db_url: str, data_dir: Path) -> AsyncIterator[str]:
                     if (await client.get(f"{base}/api/health")).status_code == 200:
                         break
                 if proc.returncode is not None or time.monotonic() > deadline:
-                    tail = (data_dir / "server.log").read_text()[-3000:]
+                    tail = log_path.read_text()[-3000:]
                     raise RuntimeError(f"server did not start:\n{tail}")
                 await asyncio.sleep(0.2)
         yield base
@@ -194,6 +201,13 @@ async def server(db_url: str, data_dir: Path) -> AsyncIterator[str]:
                 proc.kill()
                 await proc.wait()
         log.close()
+
+
+def per_core(rps: float) -> float:
+    """Requests per second per core the server could use: its processes, at most the machine's
+    cores (the load generator shares the machine, so this is a floor)."""
+    cores = min(int(CONTEXT.get("workers", 1)), os.cpu_count() or 1)
+    return round(rps / cores, 1)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -245,6 +259,7 @@ async def measure(
         p95_ms=round(percentile(latencies, 0.95), 2),
         max_ms=round(max(latencies), 2),
         rps=round(len(latencies) / wall, 1),
+        rps_per_core=per_core(len(latencies) / wall),
         errors=errors,
     )
 
@@ -288,22 +303,28 @@ async def run_backend(backend: str, db_url: str, args: argparse.Namespace) -> No
             streams=args.channels * 3,
             seconds=round(seconds, 1),
         )
-        async with server(db_url, data_dir) as base:
-            limits = httpx.Limits(max_connections=args.concurrency * 2)
-            timeout = httpx.Timeout(60.0)
-            async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
-                r = await client.post(
-                    "/api/setup", json={"username": "bench", "password": "bench password 1"}
-                )
-                r.raise_for_status()
-                auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
-                got = await client.get("/api/auth/api-token", headers=auth)
-                if got.status_code != 200:
-                    raise RuntimeError(
-                        f"GET /api/auth/api-token: {got.status_code} {got.text[:300]}"
-                    )
-                token = got.json()["api_token"]
-                await bench_endpoints(client, auth, token, backend, args)
+        for workers in args.workers:
+            CONTEXT["workers"] = workers
+            async with server(db_url, data_dir, workers) as base:
+                await bench_server(base, backend, args)
+        CONTEXT.pop("workers", None)
+
+
+async def bench_server(base: str, backend: str, args: argparse.Namespace) -> None:
+    limits = httpx.Limits(max_connections=args.concurrency * 2)
+    timeout = httpx.Timeout(60.0)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
+        creds = {"username": "bench", "password": "bench password 1"}
+        r = await client.post("/api/setup", json=creds)
+        if r.status_code == 409:  # a server before this one on the same database set it up
+            r = await client.post("/api/auth/login", json=creds)
+        r.raise_for_status()
+        auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        got = await client.get("/api/auth/api-token", headers=auth)
+        if got.status_code != 200:
+            raise RuntimeError(f"GET /api/auth/api-token: {got.status_code} {got.text[:300]}")
+        token = got.json()["api_token"]
+        await bench_endpoints(client, auth, token, backend, args)
 
 
 async def bench_endpoints(
@@ -352,12 +373,16 @@ async def bench_endpoints(
         ("dashboard", lambda i: "/api/dashboard"),
         ("play_redirect", lambda i: f"/play/{rnd.randint(1, args.channels)}?token={token}"),
     ]
+    if args.only is not None:
+        cases = [c for c in cases if c[0] in args.only]
     for name, make_url in cases:
         if name == "play_redirect":
             # 302s are the answer here; count them as successes by not following them.
             await measure_play(client, make_url, n, conc, backend)
             continue
         await measure(client, name, make_url, requests=n, concurrency=conc, headers=auth)
+    if args.only is not None and not args.only & {"m3u", "m3u_all", "hdhr_lineup"}:
+        return
     for gzip in (False, True):
         first = await full_download(client, "m3u", f"/output/m3u?token={token}", gzip=gzip)
         if first and gzip and first["etag"]:
@@ -394,6 +419,7 @@ async def measure_play(
         p50_ms=round(statistics.median(latencies), 2),
         p95_ms=round(percentile(latencies, 0.95), 2),
         rps=round(len(latencies) / wall, 1),
+        rps_per_core=per_core(len(latencies) / wall),
         errors=bad,
     )
 
@@ -405,6 +431,18 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--walk", type=int, default=300, help="pages walked to collect cursors")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument(
+        "--workers",
+        type=lambda v: [int(n) for n in v.split(",")],
+        default=[1, 2],
+        help="server processes (strmline serve --workers N), each count in turn: 1,2",
+    )
+    parser.add_argument(
+        "--only",
+        type=lambda v: set(v.split(",")),
+        default=None,
+        help="endpoints to measure, e.g. channels_page,channels_search (default: all)",
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     for backend in backends:

@@ -163,7 +163,9 @@ async def _sync_path(
         engine = create_engine(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
         await upgrade(engine)
         factory = make_session_factory(engine)
-        ctx = PipelineContext(session_factory=factory, settings=Settings(data_dir=Path(tmp)))
+        ctx = PipelineContext(
+            session_factory=factory, settings=Settings(data_dir=Path(tmp), sources_dir=Path(tmp))
+        )
         ids: dict[int, int] = {}
         for k in order:
             path = Path(tmp) / f"p{k}.m3u"

@@ -6,16 +6,20 @@ underscore: ``STRMLINE_SYNC__SHRINK_GUARD=0.3``.
 
 from __future__ import annotations
 
-import os
-import secrets
+import ipaddress
+import re
+import shlex
+import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from croniter import croniter
-from pydantic import AfterValidator, BaseModel, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from strmline.errors import ConfigError
 
 SECRET_FILE = "secret.key"
 
@@ -64,6 +68,17 @@ def _optional_url(value: str | None) -> str | None:
     return _http_url(value, what="the URL")
 
 
+def _networks(values: list[str]) -> list[str]:
+    # uvicorn would take a mistyped entry as a literal host name that never matches, so a typo
+    # silently trusted nobody (or, worse, was never noticed): reject it where it is written.
+    for value in values:
+        try:
+            ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            raise ValueError(f"not an IP address or CIDR network: {value!r}") from None
+    return [v.strip() for v in values]
+
+
 CronExpr = Annotated[str | None, AfterValidator(_cron)]
 PublicUrl = Annotated[str, AfterValidator(_public_url)]
 OptionalUrl = Annotated[str | None, AfterValidator(_optional_url)]
@@ -83,6 +98,27 @@ class SyncSettings(BaseModel):
         720, ge=5, description="scheduled sync interval for providers without their own"
     )
     batch_size: int = Field(2000, ge=100, le=20000, description="rows per bulk statement")
+    max_download_mb: int = Field(
+        512, ge=1, description="refuse a playlist or Xtream list larger than this, uncompressed"
+    )
+    max_entries: int = Field(
+        1_000_000, ge=1, description="refuse a list with more entries than this"
+    )
+    growth_guard: float = Field(
+        10.0,
+        ge=1.0,
+        description="refuse a list more than this many times the last good entry count "
+        "(and growth_min_entries more): a bomb, not a bigger provider",
+    )
+    growth_min_entries: int = Field(
+        50_000, ge=0, description="a list may always grow by this many entries"
+    )
+    duplicate_guard: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="refuse a list in which at least this share of entries repeat another one",
+    )
     auto_number_start: int = Field(
         1,
         ge=1,
@@ -106,6 +142,19 @@ class HttpSettings(BaseModel):
     connect_timeout: float = Field(10.0, gt=0)
     max_connections: int = Field(20, ge=1)
     user_agent: str = "strmline/0.1"
+    max_seconds: float = Field(
+        600.0, gt=0, description="longest one download may take in all (not per read)"
+    )
+    max_compression_ratio: float = Field(
+        100.0, ge=2, description="refuse compressed bodies that inflate more than this (bombs)"
+    )
+    trusted_proxies: Annotated[list[str], AfterValidator(_networks)] = Field(
+        default_factory=list,
+        description="reverse proxies (addresses or CIDR networks) whose X-Forwarded-For and "
+        'X-Forwarded-Proto are believed, e.g. ["127.0.0.1"] behind a local nginx; empty: the '
+        "direct peer is the client (login limits count it)",
+        json_schema_extra={"editable": False},
+    )
 
 
 class JobSettings(BaseModel):
@@ -175,6 +224,68 @@ class HealthSettings(BaseModel):
     batch_size: int = Field(2000, ge=50, le=20000, description="results per write-back")
 
 
+# Stream profiles (playback/profiles.py): the names strmline defines, and the placeholders a
+# command profile may use. Kept here so a profile typed on the settings page is checked on save.
+BUILTIN_STREAM_PROFILES = ("proxy", "redirect", "ffmpeg-remux", "ffmpeg-transcode", "streamlink")
+PROFILE_PLACEHOLDERS = ("url", "user_agent", "referer")
+_PROFILE_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def command_words(command: str) -> list[str]:
+    """A profile command split the way a shell would (quotes kept together), never run by one;
+    ValueError with a one-line reason when it is not a usable command."""
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise ValueError(f"cannot split the command: {exc}") from None
+    if not words:
+        raise ValueError("the command is empty")
+    used = {name for word in words for name in _PROFILE_PLACEHOLDER.findall(word)}
+    unknown = sorted(used - set(PROFILE_PLACEHOLDERS))
+    if unknown:
+        known = ", ".join(f"{{{p}}}" for p in PROFILE_PLACEHOLDERS)
+        raise ValueError(f"unknown placeholder {{{unknown[0]}}} (known: {known})")
+    if "url" not in used:
+        raise ValueError("the command must read the stream from {url}")
+    if "{" in words[0]:
+        raise ValueError("the program (first word) cannot be a placeholder")
+    return words
+
+
+class CommandProfile(BaseModel):
+    """A user's command profile: its MPEG-TS output on stdout is what viewers get."""
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,39}$",
+        description="lower-case letters, digits, '.', '_' and '-' (up to 40)",
+    )
+    command: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="program and arguments, quoted as in a shell but never run by one; "
+        "{url}, {user_agent} and {referer} are filled in per argument",
+    )
+
+    @field_validator("command")
+    @classmethod
+    def _runnable(cls, value: str) -> str:
+        program = command_words(value)[0]
+        if shutil.which(program) is None:
+            raise ValueError(f"{program!r} is not an executable found on PATH")
+        return value
+
+
+def _profiles(value: list[CommandProfile]) -> list[CommandProfile]:
+    seen: set[str] = set()
+    for profile in value:
+        if profile.name in BUILTIN_STREAM_PROFILES:
+            raise ValueError(f"{profile.name!r} is a built-in profile; choose another name")
+        if profile.name in seen:
+            raise ValueError(f"two profiles are named {profile.name!r}")
+        seen.add(profile.name)
+    return value
+
+
 class PlaybackSettings(BaseModel):
     mode: Literal["redirect", "proxy"] = Field(
         "redirect", description="/play answers with a redirect, or proxies with failover"
@@ -189,6 +300,12 @@ class PlaybackSettings(BaseModel):
         5.0, ge=0, description="the upstream stays open this long after the last viewer leaves"
     )
     max_switches: int = Field(5, ge=0, description="stream switches per viewing session")
+    max_streams_per_user: int = Field(
+        0,
+        ge=0,
+        description="proxy mode: channels one user may watch at once, across every API "
+        "process (counted in Redis when set); 0: no limit",
+    )
     client_buffer_chunks: int = Field(
         256, ge=4, description="chunks queued per client before a slow client is dropped"
     )
@@ -212,6 +329,19 @@ class PlaybackSettings(BaseModel):
     )
     hls_prefetch: int = Field(
         2, ge=1, le=8, description="proxy mode, HLS upstreams: segments fetched ahead at once"
+    )
+    redirect_credentials: bool = Field(
+        False,
+        description="redirect mode: also redirect to streams whose URL carries the provider's "
+        "username and password (all Xtream streams); players, their logs and anyone they share "
+        "a URL with then see those credentials. Off: such streams are proxied",
+    )
+    stream_profiles: Annotated[list[CommandProfile], AfterValidator(_profiles)] = Field(
+        default_factory=list,
+        max_length=50,
+        description="your own command profiles, [{name, command}], chosen per provider or "
+        "channel like the built-in ones: the command's MPEG-TS output on stdout is what "
+        "viewers get",
     )
 
 
@@ -247,6 +377,11 @@ class StrmSettings(BaseModel):
     )
     live: bool = Field(False, description="also write live channels under 'Live TV/'")
     live_by_category: bool = Field(False, description="live channel files in category folders")
+    kodi_headers: bool = Field(
+        False,
+        description="url_mode=direct: add the provider's headers to the URL the Kodi way "
+        "(url|User-Agent=…&Referer=…); Jellyfin and Emby read that suffix as part of the URL",
+    )
     media_server_url: OptionalUrl = Field(
         None, description="Jellyfin/Emby URL to ask for a library rescan after a run"
     )
@@ -264,6 +399,18 @@ class EpgSettings(BaseModel):
     )
     batch_size: int = Field(5000, ge=100, le=50000, description="programmes per bulk statement")
     max_download_mb: int = Field(1024, ge=1, description="refuse guides larger than this")
+    max_xml_mb: int = Field(
+        4096, ge=1, description="refuse guides larger than this once decompressed"
+    )
+    max_programmes: int = Field(
+        5_000_000, ge=1, description="refuse guides with more programmes than this"
+    )
+    shrink_guard: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="refuse a guide with fewer than this share of the last good programme count",
+    )
     output_days: int = Field(7, ge=1, le=31, description="days of guide in /output/xmltv")
     refresh_cron: str | None = Field(
         "0 4 * * *",
@@ -358,12 +505,19 @@ class Settings(BaseSettings):
     output_dir: Path | None = Field(
         None, description="where .strm libraries are written; default: <data dir>/strm"
     )
+    sources_dir: Path | None = Field(
+        None,
+        description="the only folder local playlist and guide files are read from (providers "
+        "and guide sources given a path); default: <data dir>/sources, created at start",
+    )
     base_url: PublicUrl = Field(
         "http://127.0.0.1:8000",
         description="public URL of this server, used in playlists and .strm files",
     )
     secret_key: SecretStr | None = Field(
-        None, description="signing key; generated once into the data dir when not set"
+        None,
+        description="token signing key, the same for every process; when not set, one is "
+        "generated once and kept in the database",
     )
 
     sync: SyncSettings = SyncSettings()
@@ -388,24 +542,25 @@ class Settings(BaseSettings):
     def strm_dir(self) -> Path:
         return self.output_dir or self.data_dir / "strm"
 
+    @property
+    def source_root(self) -> Path:
+        """Where local source files must be (see ``strmline.providers.local``)."""
+        return self.sources_dir or self.data_dir / "sources"
+
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
 
     def get_secret_key(self) -> str:
-        """The configured key, or one generated once and kept in the data dir (mode 0600)."""
-        if self.secret_key is not None:
-            return self.secret_key.get_secret_value()
-        path = self.ensure_data_dir() / SECRET_FILE
-        try:
-            return path.read_text().strip()
-        except FileNotFoundError:
-            pass
-        key = secrets.token_urlsafe(48)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key + "\n")
-        return key
+        """The signing key: configured, or the database's, set here at startup by
+        ``strmline.services.signing_key.ensure`` (never one made per process: two API processes
+        must accept each other's tokens)."""
+        if self.secret_key is None:
+            raise ConfigError(
+                "no signing key loaded: set STRMLINE_SECRET_KEY, or start through the app, "
+                "which keeps one shared key in the database"
+            )
+        return self.secret_key.get_secret_value()
 
 
 def normalize_db_url(url: str) -> str:

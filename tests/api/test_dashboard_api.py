@@ -75,8 +75,9 @@ async def test_statements_do_not_grow(
         counts.append((cold, warm))
     assert counts[0] == counts[1], counts
     cold, warm = counts[0]
-    # auth + 4 aggregates + 2 job lists when cold; the aggregates come from the cache after.
-    assert cold == 7 and warm == 3, counts
+    # 4 aggregates + 2 job lists when cold; the aggregates come from the cache after (and the
+    # user from the user cache always).
+    assert cold == 6 and warm == 2, counts
 
 
 async def test_never_checked_streams_are_not_working(

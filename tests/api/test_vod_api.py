@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
 from strmline.db.engine import session_scope
@@ -87,10 +89,20 @@ async def test_sync_browse_and_play(
 async def test_generate_job(client, admin, app, fake_provider, tmp_path) -> None:  # type: ignore[no-untyped-def]
     app.state.settings.vod.strm_after_sync = True
     await _provider(app, fake_provider, "acme")
-    r = await client.post("/api/vod/sync", json={}, headers=admin)
-    job = await wait_for_job_api(client, admin, r.json()["job_id"])
-    assert job["state"] == "succeeded", job
-    assert job["result"]["strm_job_id"]
+    async with app.state.runtime.bus.subscribe() as events:
+        r = await client.post("/api/vod/sync", json={}, headers=admin)
+        job = await wait_for_job_api(client, admin, r.json()["job_id"])
+        assert job["state"] == "succeeded", job
+        strm_job_id = job["result"]["strm_job_id"]
+        assert strm_job_id
+        # The library run the sync started went through the app's own runtime: its
+        # completion reached the app's event bus (the SSE stream, cache invalidation).
+        finished: set[int] = set()
+        async with asyncio.timeout(30):
+            while strm_job_id not in finished:
+                event = await events.get()
+                if event.get("type") == "job.finished":
+                    finished.add(event["job_id"])
     library = app.state.settings.strm_dir
     assert len(list(library.rglob("*.strm"))) > 0
     r = await client.post("/api/strm/generate", json={}, headers=admin)

@@ -57,12 +57,21 @@ def test_guide_validates_and_joins_the_playlist(ready: Ready, tmp_path: Path) ->
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     channel_ids = set(re.findall(r'<channel id="([^"]+)"', resp.text))
     programme_ids = set(re.findall(r'<programme[^>]* channel="([^"]+)"', resp.text))
-    tvg_ids = {attrs.get("tvg-id") for attrs, _ in _m3u_entries(ready.m3u)} - {None, ""}
+    entries = _m3u_entries(ready.m3u)
+    tvg_ids = {attrs.get("tvg-id") for attrs, _ in entries} - {None, ""}
     assert tvg_ids, "the playlist carries tvg-ids"
     assert tvg_ids & programme_ids, "the playlist's tvg-ids have programmes in the guide"
-    # Channels with no guide get a strmline.N id of their own; every other id must join.
-    guided = {t for t in tvg_ids if not t.startswith("strmline.")}
-    assert guided and guided <= channel_ids, f"not in the guide: {sorted(guided - channel_ids)[:5]}"
+    # Every channel with a guide carries that guide's id. One without keeps a public id (the
+    # provider's, or the catalogue's, which lines up with public guides) or gets strmline.N.
+    unjoined = []
+    for attrs, url in entries:
+        if attrs.get("tvg-id") in channel_ids:
+            continue
+        channel_id = int(urlsplit(url).path.rstrip("/").split("/")[-1])
+        detail = stack.api("GET", f"/api/channels/{channel_id}")
+        if detail["epg_channel_id"] is not None:
+            unjoined.append((attrs.get("tvg-id"), detail["name"]))
+    assert not unjoined, f"guided channels whose tvg-id is not in the guide: {unjoined[:5]}"
 
 
 def _ts_channel(ready: Ready) -> tuple[dict[str, str], str]:

@@ -65,7 +65,8 @@ async def test_aliases_merge_and_new_channels_take_the_catalogue_identity(
     assert unknown.logo is None and unknown.tvg_id is None
 
     async with session_factory() as s:
-        reasons = dict((await s.execute(select(Stream.name, Stream.merge_reason))).tuples().all())
+        rows = (await s.execute(select(Stream.name, Stream.merge_reason))).all()
+        reasons = {name: reason for name, reason in rows}
     assert reasons["Fox Sports 2 HD"] == "catalogue: Fox Sports 2 (FoxSports2.us)"
     assert reasons["ITV1"] == "catalogue: ITV1 (ITV1.uk)"
 

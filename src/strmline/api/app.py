@@ -1,4 +1,4 @@
-"""The FastAPI application: one engine, one job runtime and (embedded mode) one scheduler per process."""
+"""The FastAPI application: the process's context (jobs/context.py) and, embedded, the scheduler."""
 
 from __future__ import annotations
 
@@ -12,26 +12,25 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from redis.asyncio import Redis
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from strmline import __version__
 from strmline.api import errors
-from strmline.api.cache import Cache
+from strmline.api.cache import CATALOG_NAMESPACES
 from strmline.api.discovery import start_discovery
 from strmline.api.metrics import install_metrics
 from strmline.api.outputs import hdhr as hdhr_output
-from strmline.api.ratelimit import RateLimiter
+from strmline.api.ratelimit import LoginLimiter, install_trusted_proxies
 from strmline.api.responses import OrjsonResponse
 from strmline.api.routes import ROUTERS, head_twins
 from strmline.api.web import install_web
 from strmline.config import Settings, get_settings
-from strmline.db.engine import engine_from_settings, make_session_factory
-from strmline.db.migrate import upgrade
+from strmline.db.models.system import Job
 from strmline.formats.redact import redact_request_line
-from strmline.jobs.runtime import JobRuntime
+from strmline.jobs.context import Context, open_context
+from strmline.jobs.election import elect
 from strmline.jobs.schedule import Scheduler
-from strmline.services import settings as settings_store
+from strmline.services.user_cache import UserCache
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +77,50 @@ def install_docs(app: FastAPI) -> None:
         )
 
 
+def _publish_context(app: FastAPI, ctx: Context) -> None:
+    """The process's parts, where dependencies and routers read them (``app.state``)."""
+    app.state.context = ctx
+    app.state.settings = ctx.settings
+    app.state.engine = ctx.engine
+    app.state.session_factory = ctx.session_factory
+    app.state.settings_watch = ctx.settings_watch
+    app.state.runtime = ctx.runtime
+    app.state.redis = ctx.redis
+    app.state.cache = ctx.cache
+
+    async def bump_catalog(job: Job) -> None:
+        # A finished job (here, in a Celery worker or in the elected runner) changed what the
+        # provider list, the dashboard and the categories show.
+        await ctx.cache.bump(*CATALOG_NAMESPACES)
+
+    ctx.watcher.on_finished(bump_catalog)
+
+
+@asynccontextmanager
+async def _background(app: FastAPI, ctx: Context, scheduler: bool | None) -> AsyncIterator[None]:
+    """The scheduler (embedded mode: in the elected process) and HDHomeRun discovery."""
+    runtime = ctx.runtime
+    run_scheduler = scheduler if scheduler is not None else runtime.backend == "local"
+    app.state.scheduler = Scheduler(runtime) if run_scheduler else None
+    app.state.election = None
+    if app.state.scheduler is not None and runtime.backend == "local":
+        # One process per data dir runs jobs and schedules (serve --workers N): elected.
+        app.state.election = await elect(runtime, app.state.scheduler, ctx.settings.data_dir)
+    elif app.state.scheduler is not None:
+        app.state.scheduler.start()
+    # HDHomeRun discovery and SSDP (UDP), when discovery.enabled is set; else None.
+    app.state.discovery = await start_discovery(ctx.settings, ctx.session_factory)
+    try:
+        yield
+    finally:
+        if app.state.discovery is not None:
+            await app.state.discovery.close()
+        if app.state.election is not None:
+            await app.state.election.close()
+        if app.state.scheduler is not None:
+            await app.state.scheduler.stop()
+
+
 def create_app(
     settings: Settings | None = None, *, scheduler: bool | None = None, migrate: bool = True
 ) -> FastAPI:
@@ -89,37 +132,19 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Again here: a server that configured logging after create_app() may have new loggers.
         install_log_redaction()
-        engine = engine_from_settings(settings)
-        if migrate:
-            await upgrade(engine)
-        factory = make_session_factory(engine)
-        await settings_store.apply_saved(factory, settings)  # saved UI settings over env
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-        runtime = JobRuntime(settings, session_factory=factory)
-        app.state.settings = settings
-        app.state.engine = engine
-        app.state.session_factory = factory
-        app.state.runtime = runtime
-        app.state.redis = redis
-        app.state.cache = Cache(redis, prefix=settings.jobs.redis_prefix)
-        app.state.login_limiter = RateLimiter(redis=redis, prefix=settings.jobs.redis_prefix)
-        run_scheduler = scheduler if scheduler is not None else runtime.backend == "local"
-        app.state.scheduler = Scheduler(runtime) if run_scheduler else None
-        if app.state.scheduler is not None:
-            app.state.scheduler.start()
-        # HDHomeRun discovery and SSDP (UDP), when discovery.enabled is set; else None.
-        app.state.discovery = await start_discovery(settings, factory)
-        try:
-            yield
-        finally:
-            if app.state.discovery is not None:
-                await app.state.discovery.close()
-            if app.state.scheduler is not None:
-                await app.state.scheduler.stop()
-            await runtime.close()
-            if redis is not None:
-                await redis.aclose()
-            await engine.dispose()
+        async with open_context(settings, role="serve", migrate=migrate) as ctx:
+            _publish_context(app, ctx)
+            # Who is asking, without a query per request; user changes announced over Redis.
+            app.state.user_cache = UserCache(redis=ctx.redis, prefix=settings.jobs.redis_prefix)
+            app.state.user_cache.start()
+            app.state.login_limiter = LoginLimiter(
+                redis=ctx.redis, prefix=settings.jobs.redis_prefix
+            )
+            try:
+                async with _background(app, ctx, scheduler):
+                    yield
+            finally:
+                await app.state.user_cache.close()
 
     app = FastAPI(
         title="strmline",
@@ -136,6 +161,7 @@ def create_app(
     errors.install(app)
     install_metrics(app)
     install_docs(app)
+    install_trusted_proxies(app, settings.http.trusted_proxies)  # last: it runs first
     for router in ROUTERS:
         app.include_router(router)
     if settings.discovery.root_tuner:  # a tuner at the server root, for IP:port-only clients

@@ -5,9 +5,8 @@ process; the global registry would refuse the second set of names), adds the tim
 wraps the app's lifespan to
 
 - time every SQL statement of ``app.state.engine`` (cursor execute events), and
-- run the job-event watcher: one bus subscription that records job durations from
-  ``job.finished`` events and bumps the catalog cache namespaces, so the provider list and the
-  dashboard show a sync's outcome as soon as it finishes (in every API process, through Redis).
+- record job durations: a handler on the process's job watcher (jobs/watch.py), called with
+  each job that finishes, wherever it ran.
 
 Queue depth is counted when scraped (one GROUP BY), and cache hits/misses are read from
 ``app.state.cache`` then too, so nothing has to push those numbers.
@@ -15,11 +14,9 @@ Queue depth is counted when scraped (one GROUP BY), and cache hits/misses are re
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
@@ -31,12 +28,11 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from strmline.api.cache import CATALOG_NAMESPACES
 from strmline.api.deps import SessionDep, SettingsDep, get_current_user
 from strmline.api.errors import ApiError
-from strmline.db.engine import listen_statements, session_scope
+from strmline.db.engine import listen_statements
 from strmline.db.models import User
-from strmline.errors import NotFound
+from strmline.db.models.system import Job
 from strmline.services import jobs as job_service
 from strmline.services import users as user_service
 
@@ -44,7 +40,6 @@ log = logging.getLogger(__name__)
 
 ACTIVE_STATES = ("queued", "running")
 _T0 = "strmline_metrics_t0"
-WATCH_RETRY_SECONDS = 5.0
 
 
 class Metrics:
@@ -160,32 +155,13 @@ def _db_listeners(metrics: Metrics) -> dict[str, Callable[..., None]]:
     return {"before_cursor_execute": before, "after_cursor_execute": after, "handle_error": failed}
 
 
-async def _on_job_event(app: FastAPI, metrics: Metrics, job_event: dict[str, Any]) -> None:
-    if job_event.get("type") != "job.finished":
-        return
-    await app.state.cache.bump(*CATALOG_NAMESPACES)
-    async with session_scope(app.state.session_factory) as session:
-        try:
-            job = await job_service.get(session=session, job_id=int(job_event["job_id"]))
-        except NotFound:
-            return
-    if job.started_at is not None and job.finished_at is not None:
-        seconds = (job.finished_at - job.started_at).total_seconds()
-        metrics.jobs.labels(job.kind, job.state).observe(max(seconds, 0.0))
+def _job_durations(metrics: Metrics) -> Callable[[Job], Awaitable[None]]:
+    async def observe(job: Job) -> None:
+        if job.started_at is not None and job.finished_at is not None:
+            seconds = (job.finished_at - job.started_at).total_seconds()
+            metrics.jobs.labels(job.kind, job.state).observe(max(seconds, 0.0))
 
-
-async def _watch_jobs(app: FastAPI, metrics: Metrics) -> None:
-    while True:
-        try:
-            async with app.state.runtime.bus.subscribe() as events:
-                async for job_event in events:
-                    try:
-                        await _on_job_event(app, metrics, job_event)
-                    except Exception as exc:  # one bad event must not stop the watcher
-                        log.warning("job event watcher: %s", exc)
-        except Exception as exc:
-            log.warning("job event watcher lost its subscription: %s", exc)
-            await asyncio.sleep(WATCH_RETRY_SECONDS)
+    return observe
 
 
 def install_metrics(app: FastAPI) -> Metrics:
@@ -199,13 +175,12 @@ def install_metrics(app: FastAPI) -> Metrics:
     async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
         async with original(application) as state:
             detach = listen_statements(application.state.engine, _db_listeners(metrics))
-            watcher = asyncio.create_task(_watch_jobs(application, metrics), name="job-events")
+            # The process's job watcher (jobs/watch.py) hands over each job that finishes.
+            forget = application.state.context.watcher.on_finished(_job_durations(metrics))
             try:
                 yield state
             finally:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+                forget()
                 detach()
 
     app.router.lifespan_context = lifespan
@@ -219,13 +194,14 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 async def get_metrics_user(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     token: Annotated[str | None, Query(description="an admin's API token, for scrapers")] = None,
 ) -> User:
     if credentials is not None:
-        user = await get_current_user(session, settings, credentials)
+        user = await get_current_user(request, session, settings, credentials)
     else:
         found = await user_service.get_by_api_token(session=session, token=token or "")
         if found is None:

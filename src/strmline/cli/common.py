@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
 import orjson
@@ -20,8 +20,8 @@ from rich.progress import (
 )
 
 from strmline.config import Settings, get_settings
-from strmline.db.engine import SessionFactory, engine_from_settings, make_session_factory
-from strmline.db.migrate import upgrade
+from strmline.db.engine import SessionFactory
+from strmline.jobs.context import Context, open_context, open_database
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -56,11 +56,14 @@ async def open_db(
     settings: Settings | None = None, *, migrate: bool = True
 ) -> AsyncIterator[SessionFactory]:
     """The database of ``settings`` (default: the configured one), brought up to date first
-    (cheap when it already is)."""
-    engine = engine_from_settings(settings or get_settings())
-    try:
-        if migrate:
-            await upgrade(engine)
-        yield make_session_factory(engine)
-    finally:
-        await engine.dispose()
+    (cheap when it already is), for commands that run no job; those open a context instead."""
+    async with open_database(settings or get_settings(), migrate=migrate, load_key=migrate) as (
+        _,
+        factory,
+    ):
+        yield factory
+
+
+def open_cli_context(settings: Settings | None = None) -> AbstractAsyncContextManager[Context]:
+    """The context a command that runs jobs works in (jobs/context.py, role ``cli``)."""
+    return open_context(settings, role="cli")

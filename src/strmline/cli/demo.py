@@ -13,7 +13,7 @@ from urllib.parse import quote
 import typer
 from rich.markup import escape
 
-from strmline.cli.common import console, open_db, run
+from strmline.cli.common import console, open_cli_context, run
 from strmline.config import Settings
 from strmline.db.engine import SessionFactory, session_scope
 from strmline.demo import FakeProviderServer, ProviderOptions
@@ -152,7 +152,8 @@ async def prepare(settings: Settings, server: FakeProviderServer) -> DemoSetup:
         except Exception as exc:
             setup.lines.append(f"  {label}: [red]FAILED[/] {escape(f'{exc}' or repr(exc))}")
 
-    async with open_db(settings) as factory:
+    async with open_cli_context(settings) as ctx:
+        factory, runtime = ctx.session_factory, ctx.runtime
         ids: list[int] = []
 
         async def providers() -> str:
@@ -163,20 +164,17 @@ async def prepare(settings: Settings, server: FakeProviderServer) -> DemoSetup:
         # Before the library: .strm files carry an admin's API token.
         await step("admin account", lambda: _admin(factory, setup))
         # Through the job runtime, so these runs show up in the UI's job history.
-        async with JobRuntime(settings, session_factory=factory) as runtime:
-            for provider_id in ids:
+        for provider_id in ids:
 
-                async def sync(provider_id: int = provider_id) -> str:
-                    result = await _job(runtime, "sync", {"provider_id": provider_id})
-                    return (
-                        f"{result.get('provider')}: {result.get('status')}, {result.get('message')}"
-                    )
+            async def sync(provider_id: int = provider_id) -> str:
+                result = await _job(runtime, "sync", {"provider_id": provider_id})
+                return f"{result.get('provider')}: {result.get('status')}, {result.get('message')}"
 
-                await step("channels", sync)
-            # With no source id the import first adds the providers' own guides as sources.
-            await step("guide", lambda: _guide_line_async(runtime))
-            await step("movies and series", lambda: _vod_async(runtime))
-            await step("library", lambda: _strm_async(runtime))
+            await step("channels", sync)
+        # With no source id the import first adds the providers' own guides as sources.
+        await step("guide", lambda: _guide_line_async(runtime))
+        await step("movies and series", lambda: _vod_async(runtime))
+        await step("library", lambda: _strm_async(runtime))
     return setup
 
 
@@ -252,4 +250,6 @@ def demo(
         console.print("Ctrl-C stops the server and the fake provider.\n")
         # uvicorn handles Ctrl-C itself (graceful shutdown, lifespan ends); the provider thread
         # stops when this block exits.
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(  # forwarded headers: the app's http.trusted_proxies, not uvicorn's
+            create_app(settings), host=host, port=port, log_level="info", proxy_headers=False
+        )

@@ -6,10 +6,8 @@ from typing import Any
 
 import typer
 
-from strmline.cli.common import console, open_db, print_json, progress_bar, run
-from strmline.config import get_settings
+from strmline.cli.common import console, open_cli_context, print_json, progress_bar, run
 from strmline.errors import Conflict, StrmlineError
-from strmline.jobs.runtime import JobRuntime
 from strmline.services import providers as provider_service
 
 FIELDS = (
@@ -47,9 +45,9 @@ def health(
 
 
 async def _health(ref: str | None, channel: int | None, as_json: bool) -> dict[str, Any]:
-    settings = get_settings()
     args: dict[str, Any] = {}
-    async with open_db() as factory:
+    async with open_cli_context() as ctx:
+        factory = ctx.session_factory
         if ref is not None:
             async with factory() as session:
                 args["provider_id"] = (
@@ -57,22 +55,22 @@ async def _health(ref: str | None, channel: int | None, as_json: bool) -> dict[s
                 ).id
         if channel is not None:
             args["channel_id"] = channel
-        async with JobRuntime(settings, session_factory=factory) as runtime:
-            with progress_bar(enabled=not as_json) as bar:
-                task = bar.add_task("health: starting", total=None)
+        runtime = ctx.runtime
+        with progress_bar(enabled=not as_json) as bar:
+            task = bar.add_task("health: starting", total=None)
 
-                def hook(progress: int, total: int | None, message: str | None) -> None:
-                    bar.update(
-                        task,
-                        completed=progress,
-                        total=total,
-                        description=f"health: {message or ''}",
-                    )
+            def hook(progress: int, total: int | None, message: str | None) -> None:
+                bar.update(
+                    task,
+                    completed=progress,
+                    total=total,
+                    description=f"health: {message or ''}",
+                )
 
-                try:
-                    job = await runtime.run_inline("health", args, report_hook=hook)
-                except Conflict as exc:
-                    raise StrmlineError("a health check is already running") from exc
+            try:
+                job = await runtime.run_inline("health", args, report_hook=hook)
+            except Conflict as exc:
+                raise StrmlineError("a health check is already running") from exc
     if job.state != "succeeded":
         raise StrmlineError(f"health check {job.state}: {job.error or ''}".rstrip(": "))
     values = dict(job.result or {})

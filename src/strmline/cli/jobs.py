@@ -148,7 +148,7 @@ def beat(
     settings = get_settings()
     if not settings.redis_url:
         raise ConfigError("strmline beat sends jobs to Celery workers: set STRMLINE_REDIS_URL")
-    from strmline.jobs.runtime import JobRuntime
+    from strmline.jobs.context import open_context
     from strmline.jobs.schedule import Scheduler
 
     logging.basicConfig(
@@ -156,8 +156,10 @@ def beat(
     )
 
     async def _go() -> None:
-        async with JobRuntime(settings, backend="celery") as runtime:
-            scheduler = Scheduler(runtime, tick_seconds=tick)
+        # The context loads the signing key: guide sources are built from provider passwords,
+        # encrypted at rest with it.
+        async with open_context(settings, role="beat") as ctx:
+            scheduler = Scheduler(ctx.runtime, tick_seconds=tick)
             task = scheduler.start()
             # Service managers stop with SIGTERM; end the loop so the pools close cleanly.
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import typer
 
 from strmline.cli.common import console, open_db, run
@@ -16,18 +19,72 @@ def serve(
         "127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."
     ),
     port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Server processes sharing the port. Without Celery one of them is elected to run "
+        "the jobs and the scheduler; the others hand jobs over to it.",
+    ),
 ) -> None:
     """Run the web server (API, outputs and UI); in embedded mode also the jobs and the scheduler."""
     import os
 
     import uvicorn
 
-    from strmline.api.app import create_app
-
     # Discovery announces the tuner's URL; without a configured one it is the port served here.
     os.environ.setdefault("STRMLINE_DISCOVERY__HTTP_PORT", str(port))
-    console.print(f"strmline listening on http://{host}:{port} (API docs at /api/docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+    console.print(
+        f"strmline listening on http://{host}:{port} (API docs at /api/docs)"
+        + (f", {workers} processes" if workers > 1 else "")
+    )
+    if workers == 1:
+        from strmline.api.app import create_app
+
+        uvicorn.run(
+            create_app(),
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=_log_config(),
+            proxy_headers=False,  # the app's own, from http.trusted_proxies (api/ratelimit.py)
+        )
+        return
+    _prepare_database()
+    # Each process builds its own app from the same environment (hence the import string).
+    uvicorn.run(
+        "strmline.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=_log_config(),
+        proxy_headers=False,  # the app's own, from http.trusted_proxies (api/ratelimit.py)
+    )
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus which process runs the jobs and the scheduler (an INFO line that
+    would otherwise not reach the log; strmline's other loggers keep their WARNING default)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["strmline.jobs.election"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
+
+
+def _prepare_database() -> None:
+    """Migrate (and make the signing key) once, before the processes start all at once."""
+
+    async def _go() -> None:
+        async with open_db():
+            pass
+
+    run(_go())
 
 
 @user_app.command("create")

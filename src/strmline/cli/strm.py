@@ -6,9 +6,7 @@ from pathlib import Path
 
 import typer
 
-from strmline.cli.common import console, open_db, print_json, progress_bar, run
-from strmline.config import get_settings
-from strmline.jobs.runtime import JobRuntime
+from strmline.cli.common import console, open_cli_context, print_json, progress_bar, run
 
 app = typer.Typer(help="The .strm library for Jellyfin, Emby, Kodi and Plex.", no_args_is_help=True)
 
@@ -31,16 +29,15 @@ def generate(
 
 
 async def _generate(out: Path | None, live: bool | None, as_json: bool) -> None:
-    settings = get_settings()
     args: dict[str, object] = {"out": str(out) if out else None, "live": live}
-    async with open_db() as factory, JobRuntime(settings, session_factory=factory) as runtime:
+    async with open_cli_context() as ctx:
         with progress_bar(enabled=not as_json) as bar:
             task = bar.add_task("strm: starting", total=None)
 
             def hook(progress: int, total: int | None, message: str | None) -> None:
                 bar.update(task, description=(message or "")[:100])
 
-            job = await runtime.run_inline("strm_generate", args, report_hook=hook)
+            job = await ctx.runtime.run_inline("strm_generate", args, report_hook=hook)
     if job.state != "succeeded":
         from strmline.errors import StrmlineError
 

@@ -6,8 +6,14 @@ from typing import Any
 
 import typer
 
-from strmline.cli.common import console, console_err, open_db, print_json, progress_bar, run
-from strmline.config import get_settings
+from strmline.cli.common import (
+    console,
+    console_err,
+    open_cli_context,
+    print_json,
+    progress_bar,
+    run,
+)
 from strmline.errors import ConfigError, Conflict
 from strmline.jobs.runtime import JobRuntime
 from strmline.services import providers as provider_service
@@ -41,9 +47,8 @@ def sync(
 
 
 async def _sync(ref: str | None, force: bool, as_json: bool) -> list[dict[str, Any]]:
-    settings = get_settings()
-    async with open_db() as factory:
-        async with factory() as session:
+    async with open_cli_context() as ctx:
+        async with ctx.session_factory() as session:
             if ref is not None:
                 targets = [await provider_service.get_by_ref(session=session, ref=ref)]
             else:
@@ -53,9 +58,8 @@ async def _sync(ref: str | None, force: bool, as_json: bool) -> list[dict[str, A
         if not targets:
             raise ConfigError("no enabled providers: add one with `strmline provider add`")
         results = []
-        async with JobRuntime(settings, session_factory=factory) as runtime:
-            for provider in targets:
-                results.append(await _one(runtime, provider.id, provider.name, force, as_json))
+        for provider in targets:
+            results.append(await _one(ctx.runtime, provider.id, provider.name, force, as_json))
     return results
 
 

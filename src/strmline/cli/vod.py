@@ -6,9 +6,15 @@ from typing import Any
 
 import typer
 
-from strmline.cli.common import console, console_err, open_db, print_json, progress_bar, run
-from strmline.config import get_settings
-from strmline.jobs.runtime import JobRuntime
+from strmline.cli.common import (
+    console,
+    console_err,
+    open_cli_context,
+    open_db,
+    print_json,
+    progress_bar,
+    run,
+)
 from strmline.services import providers as provider_service
 from strmline.services import vod_catalog
 
@@ -30,24 +36,22 @@ def sync(
 
 
 async def _sync(ref: str | None, force: bool, as_json: bool) -> list[dict[str, Any]]:
-    settings = get_settings()
-    async with open_db() as factory:
+    async with open_cli_context() as ctx:
+        factory = ctx.session_factory
         provider_id = None
         if ref is not None:
             async with factory() as session:
                 provider_id = (await provider_service.get_by_ref(session=session, ref=ref)).id
-        async with JobRuntime(settings, session_factory=factory) as runtime:
-            with progress_bar(enabled=not as_json) as bar:
-                task = bar.add_task("vod: starting", total=None)
+        runtime = ctx.runtime
+        with progress_bar(enabled=not as_json) as bar:
+            task = bar.add_task("vod: starting", total=None)
 
-                def hook(progress: int, total: int | None, message: str | None) -> None:
-                    bar.update(
-                        task, completed=progress, total=total, description=(message or "")[:100]
-                    )
+            def hook(progress: int, total: int | None, message: str | None) -> None:
+                bar.update(task, completed=progress, total=total, description=(message or "")[:100])
 
-                job = await runtime.run_inline(
-                    "vod_sync", {"provider_id": provider_id, "force": force}, report_hook=hook
-                )
+            job = await runtime.run_inline(
+                "vod_sync", {"provider_id": provider_id, "force": force}, report_hook=hook
+            )
     result = job.result or {}
     rows: list[dict[str, Any]] = list(result.get("providers") or [])
     if not rows:

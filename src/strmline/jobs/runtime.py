@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -28,18 +26,16 @@ from strmline.db.models.system import Job
 from strmline.errors import ConfigError, StrmlineError
 from strmline.jobs import records, registry
 from strmline.jobs.events import EventBus, make_event_bus
+from strmline.jobs.liveness import Beacon, Liveness, beacon_key, worker_name
 from strmline.jobs.options import job_settings
 from strmline.pipelines.context import Cancelled, PipelineContext
 from strmline.providers.http import make_client
+from strmline.services.settings_sync import SettingsWatch
 
 log = logging.getLogger(__name__)
 
 ReportHook = Callable[[int, int | None, str | None], None]
 Backend = Literal["local", "celery"]
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class _Progress:
@@ -128,6 +124,7 @@ class JobRuntime:
         heartbeat_interval: float | None = None,
         progress_interval: float | None = None,
         cancel_poll: float = 0.5,
+        settings_watch: SettingsWatch | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         opts = job_settings(self.settings)
@@ -153,7 +150,19 @@ class JobRuntime:
         self.progress_interval = progress_interval or opts.progress_interval_seconds
         self.cancel_poll = cancel_poll
         self.runner = LocalRunner(self.execute, concurrency or opts.concurrency)
+        # Settings saved from the UI after this process started: checked before each job (and
+        # each scheduler tick), at most every few seconds.
+        self._owns_watch = settings_watch is None
+        self.settings_watch = settings_watch or SettingsWatch(self.settings, session_factory)
         self._active: dict[int, PipelineContext] = {}
+        # The one stale-job rule (jobs/liveness.py): silent AND its runner gone.
+        self.liveness = Liveness(
+            worker=self.worker_name,
+            active=self._active.keys,
+            redis_url=self.settings.redis_url,
+            prefix=opts.redis_prefix,
+        )
+        self._beacon: Beacon | None = None
 
     async def __aenter__(self) -> JobRuntime:
         return self
@@ -168,11 +177,16 @@ class JobRuntime:
 
     async def close(self) -> None:
         await self.runner.close()
+        if self._beacon is not None:
+            await asyncio.to_thread(self._beacon.close)
+            self._beacon = None
         if self._http is not None and self._owns_http:
             await self._http.aclose()
             self._http = None
         if self._owns_bus:
             await self.bus.close()
+        if self._owns_watch:
+            await self.settings_watch.close()
         if self._owns_engine and self.engine is not None:
             await self.engine.dispose()
 
@@ -195,6 +209,7 @@ class JobRuntime:
                 trigger=trigger,
                 stale_after=self.stale_after,
                 queued_timeout=self.queued_timeout,
+                alive=self.liveness.alive,
             )
         await self._publish(
             {
@@ -272,24 +287,56 @@ class JobRuntime:
 
     async def execute(self, job_id: int, *, report_hook: ReportHook | None = None) -> Job:
         """Run a queued job here; a job that is not queued (done, cancelled, taken) is returned as is."""
+        await self.settings_watch.refresh()
+        await self._start_beacon()
         async with session_scope(self.session_factory) as session:
             job = await records.mark_running(
                 session=session,
                 job_id=job_id,
                 worker=self.worker_name,
                 stale_after=self.stale_after,
+                alive=self.liveness.alive,
             )
         if job is None:
             log.info("job %s is not queued any more; not running it", job_id)
             return await self.get(job_id)
         return await self._run(job, report_hook)
 
+    async def follow_up(self, kind: str, args: dict[str, Any], *, trigger: str) -> int:
+        """A job a running job starts (a VOD sync's library run): through this runtime, so its
+        progress, completion and cancel requests travel on the same bus as every other job."""
+        if self.backend == "celery":
+            job = await self.submit(kind, args, trigger=trigger)
+        else:
+            job = await self.run_inline(kind, args, trigger=trigger)
+        return job.id
+
+    async def _start_beacon(self) -> None:
+        """Processes that run jobs announce themselves in Redis, for checks from other hosts."""
+        if self._beacon is not None or not self.settings.redis_url:
+            return
+        beacon = Beacon(
+            self.settings.redis_url,
+            beacon_key(self.options.redis_prefix, self.worker_name),
+            ttl=self.stale_after.total_seconds(),
+            every=self.heartbeat_interval,
+        )
+        self._beacon = beacon
+        await asyncio.to_thread(beacon.start)
+
     async def _run(self, job: Job, report_hook: ReportHook | None) -> Job:
+        owner = _owner(job)
+
+        async def still_ours(session: AsyncSession) -> bool:
+            return owner is None or await records.still_owner(session, job.id, owner)
+
         ctx = PipelineContext(
             session_factory=self.session_factory,
             settings=self.settings,
             http=await self.http_client(),
             job_id=job.id,
+            follow_up=self.follow_up,
+            owner_check=still_ours,
         )
         progress = _Progress(ctx, self.progress_interval, report_hook)
         ctx.report = progress
@@ -319,7 +366,7 @@ class JobRuntime:
         finally:
             await self._stop_watcher(watcher, progress)
             self._active.pop(job.id, None)
-        done = await asyncio.shield(self._finish(job, state, result, error, progress))
+        done = await asyncio.shield(self._finish(job, state, result, error, progress, owner))
         if interrupted is not None:
             raise interrupted
         return done
@@ -331,6 +378,7 @@ class JobRuntime:
         result: dict[str, Any] | None,
         error: str | None,
         progress: _Progress | None,
+        owner: records.Owner | None = None,
     ) -> Job:
         reported: dict[str, Any] = {}
         if progress is not None and (progress.dirty or progress.last_write > 0):
@@ -340,8 +388,15 @@ class JobRuntime:
                 "message": progress.message,
             }
         async with session_scope(self.session_factory) as session:
+            # With ``owner``: a run declared interrupted (or taken over) leaves the row as it is.
             done = await records.finish(
-                session=session, job_id=job.id, state=state, result=result, error=error, **reported
+                session=session,
+                job_id=job.id,
+                state=state,
+                result=result,
+                error=error,
+                owner=owner,
+                **reported,
             )
         await self._publish_finished(done)
         with contextlib.suppress(Exception):
@@ -378,23 +433,39 @@ class JobRuntime:
                 ):
                     progress.dirty = progress.final = False
                     progress.last_write = last_beat = now
-                    await self._write_progress(
+                    held = await self._write_progress(
                         job, progress.progress, progress.total, progress.message
                     )
                 elif now - last_beat >= self.heartbeat_interval:
                     last_beat = now
                     async with session_scope(self.session_factory) as session:
-                        await records.update_progress(session=session, job_id=job.id)
+                        held = await records.update_progress(
+                            session=session, job_id=job.id, owner=_owner(job)
+                        )
+                else:
+                    held = True
+                if not held:
+                    # Declared interrupted (or taken over) while this run was stalled: stop at
+                    # the next report; its final write will not touch the row.
+                    log.warning("job %s is no longer this run's; stopping it", job.id)
+                    ctx.cancel.set()
             except Exception as exc:  # a missed progress write must never fail the job
                 log.warning("job %s: progress/heartbeat write failed: %s", job.id, exc)
 
     async def _write_progress(
         self, job: Job, progress: int, total: int | None, message: str | None
-    ) -> None:
+    ) -> bool:
         async with session_scope(self.session_factory) as session:
-            await records.update_progress(
-                session=session, job_id=job.id, progress=progress, total=total, message=message
+            held = await records.update_progress(
+                session=session,
+                job_id=job.id,
+                progress=progress,
+                total=total,
+                message=message,
+                owner=_owner(job),
             )
+        if not held:
+            return False
         await self._publish(
             {
                 "type": "job.progress",
@@ -405,6 +476,7 @@ class JobRuntime:
                 "message": message,
             }
         )
+        return True
 
     async def _publish_finished(self, job: Job) -> None:
         await self._publish(
@@ -423,6 +495,11 @@ class JobRuntime:
             await self.bus.publish(event)
         except Exception as exc:  # events are a courtesy; the job row is the record
             log.warning("could not publish %s: %s", event.get("type"), exc)
+
+
+def _owner(job: Job) -> records.Owner | None:
+    """Which run of ``job`` this is: a takeover writes a new worker and start time."""
+    return (job.worker, job.started_at) if job.worker and job.started_at else None
 
 
 def _make_http(settings: Settings) -> httpx.AsyncClient:

@@ -275,6 +275,7 @@ class Scheduler:
 
     async def tick(self, now: datetime | None = None) -> list[Job]:
         now = now or utcnow()
+        await self.runtime.settings_watch.refresh()  # a sync interval or cron saved meanwhile
         default = self.runtime.settings.sync.default_interval_minutes
         async with session_scope(self.runtime.session_factory) as session:
             # Jobs without a resource are never swept by ``create``; this frees the rest.
@@ -282,6 +283,7 @@ class Scheduler:
                 session=session,
                 older_than=self.runtime.stale_after,
                 queued_older_than=self.runtime.queued_timeout,
+                alive=self.runtime.liveness.alive,
             )
             due = await find_due(session=session, default_minutes=default, now=now)
             if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:

@@ -1,4 +1,4 @@
-"""The state a Celery worker process keeps for its whole life: one event loop, one JobRuntime.
+"""The state a Celery worker process keeps for its whole life: one event loop, one context.
 
 A new event loop (and with it a new connection pool and HTTP pool) per task is what the earlier
 system paid 50–100 ms a task for. Here the prefork child creates both once, right after the fork
@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
 from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
 
 from strmline.config import Settings
+from strmline.jobs.context import Context, open_context
 from strmline.jobs.runtime import JobRuntime
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,13 @@ log = logging.getLogger(__name__)
 @dataclass
 class WorkerState:
     loop: asyncio.AbstractEventLoop
-    runtime: JobRuntime
+    context: Context
+    # Held open across tasks: entered on the loop once, closed by stop().
+    resources: AsyncExitStack
+
+    @property
+    def runtime(self) -> JobRuntime:
+        return self.context.runtime
 
 
 _state: WorkerState | None = None
@@ -39,7 +47,11 @@ def start(settings: Settings | None = None) -> WorkerState:
         if _state is None:
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
-            _state = WorkerState(loop=loop, runtime=JobRuntime(settings))
+            resources = AsyncExitStack()
+            context = loop.run_until_complete(
+                resources.enter_async_context(open_context(settings, role="worker"))
+            )
+            _state = WorkerState(loop=loop, context=context, resources=resources)
             log.info("job runtime ready (worker %s)", _state.runtime.worker_name)
         return _state
 
@@ -51,7 +63,7 @@ def stop() -> None:
     if state is None:
         return
     try:
-        state.loop.run_until_complete(state.runtime.close())
+        state.loop.run_until_complete(state.resources.aclose())
         state.loop.run_until_complete(state.loop.shutdown_asyncgens())
     finally:
         state.loop.close()

@@ -22,7 +22,7 @@ import gc
 import re
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import TypeVar, cast
 
 from rapidfuzz import fuzz, process
 
@@ -51,6 +51,8 @@ _MAX_BLOCK = 2000
 _TVG_MIN_SIMILARITY = 60
 _WORD_MIN_SIMILARITY = 80
 _PLUS = "plus"
+_T = TypeVar("_T")
+_K = TypeVar("_K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +151,8 @@ class _Channel:
         self.keys: tuple[str, ...] = ()
         self.tvg_ids: tuple[str, ...] = ()
         self.tvg_countries: tuple[str, ...] = ()
-        self.sides: list[set[int]] = [set() for _ in range(n_rules)] if n_rules else []
+        # Read only with merge rules; without, one shared empty tuple (not 65k empty lists).
+        self.sides: Sequence[set[int]] = [set() for _ in range(n_rules)] if n_rules else ()
 
     def country_ok(self, country: str | None) -> bool:
         if country is None or not self.countries:
@@ -179,6 +182,38 @@ class _Channel:
             and self.variants == (parsed.variant,)
             and self.numbers == (numbers,)
         )
+
+
+# One-element tuples of the values nearly every channel has (a country, no region, no
+# numbers): one shared tuple per value instead of one per channel (65k channels, seven each).
+_ONE: dict[object, tuple[object, ...]] = {}
+
+
+def _plus_one(values: tuple[_T, ...], value: _T) -> tuple[_T, ...]:
+    if values:
+        return (*values, value)
+    one = _ONE.get(value)
+    if one is None:
+        one = _ONE[value] = (value,)
+    return cast(tuple[_T, ...], one)
+
+
+def _bucket(found: _Channel | list[_Channel] | None) -> list[_Channel]:
+    if found is None:
+        return []
+    return found if isinstance(found, list) else [found]
+
+
+def _append(index: dict[_K, _Channel | list[_Channel]], key: _K, ch: _Channel) -> None:
+    """Add ``ch`` under ``key``: the channel itself while it is the only one, else a list."""
+    found = index.get(key)
+    if found is None:
+        index[key] = ch
+    elif isinstance(found, list):
+        if ch not in found:
+            found.append(ch)
+    elif found is not ch:
+        index[key] = [found, ch]
 
 
 def _words_close(key: str, other: str) -> bool:
@@ -214,10 +249,11 @@ class ChannelIndex:
         self._threshold = threshold
         self._rules = tuple(rules)
         self._channels: dict[Hashable, _Channel] = {}
-        self._by_key: dict[tuple[str, str | None], list[_Channel]] = {}
-        self._by_tvg: dict[str, list[_Channel]] = {}
+        # Keyed by the key alone when there is no region; one channel or a list of them.
+        self._by_key: dict[str | tuple[str, str], _Channel | list[_Channel]] = {}
+        self._by_tvg: dict[str, _Channel | list[_Channel]] = {}
         self._blocks: dict[str, list[str]] = {}
-        self._block_refs: dict[str, list[_Channel]] = {}
+        self._block_refs: dict[str, _Channel | list[_Channel]] = {}
         self._always: dict[tuple[int, int], list[_Channel]] = {}
 
     def __len__(self) -> int:
@@ -237,35 +273,29 @@ class ChannelIndex:
         elif ch.alias is None:
             ch.alias = parsed.alias
         if parsed.country is not None and parsed.country not in ch.countries:
-            ch.countries += (parsed.country,)
+            ch.countries = _plus_one(ch.countries, parsed.country)
         if parsed.region not in ch.regions:
-            ch.regions += (parsed.region,)
+            ch.regions = _plus_one(ch.regions, parsed.region)
         if parsed.variant not in ch.variants:
-            ch.variants += (parsed.variant,)
+            ch.variants = _plus_one(ch.variants, parsed.variant)
         key = parsed.key
-        lookup = (key, parsed.region)
-        bucket = self._by_key.setdefault(lookup, [])
-        if ch not in bucket:
-            bucket.append(ch)
+        _append(self._by_key, _lookup(key, parsed.region), ch)
         if key not in ch.keys:
             ch.keys += (key,)
             numbers = _numbers(key)
             if numbers not in ch.numbers:
-                ch.numbers += (numbers,)
+                ch.numbers = _plus_one(ch.numbers, numbers)
             if len(key) >= _MIN_FUZZY_KEY:
-                refs = self._block_refs.get(key)
-                if refs is None:
-                    self._block_refs[key] = [ch]
+                if key not in self._block_refs:
                     self._blocks.setdefault(key[:BLOCK_PREFIX], []).append(key)
-                elif ch not in refs:
-                    refs.append(ch)
+                _append(self._block_refs, key, ch)
         tvg = _norm_tvg(tvg_id)
         if tvg is not None and tvg not in ch.tvg_ids:
             ch.tvg_ids += (tvg,)
-            self._by_tvg.setdefault(tvg, []).append(ch)
+            _append(self._by_tvg, tvg, ch)
             cc = tvg_country(tvg)
             if cc is not None and cc not in ch.tvg_countries:
-                ch.tvg_countries += (cc,)
+                ch.tvg_countries = _plus_one(ch.tvg_countries, cc)
         if self._rules:
             for i, side in enumerate(self._sides(parsed)):
                 if side and side not in ch.sides[i]:
@@ -293,18 +323,13 @@ class ChannelIndex:
         country = parsed.country
         tvg = _norm_tvg(tvg_id)
 
-        exact = self._by_key.get((key, parsed.region))
+        exact = _bucket(self._by_key.get(_lookup(key, parsed.region)))
         if exact:
             chosen = self._pick_exact(exact, country, tvg, sides if never else None)
             if chosen is not None:
                 same_country = country is None or country in chosen.countries
                 confidence = 100 if same_country or not chosen.countries else 95
-                # The catalogue decided when this name or every name already there is an alias.
-                alias = parsed.alias or (None if chosen.plain else chosen.alias)
-                if alias is not None:
-                    return Assignment(chosen.ref, "catalogue", confidence, alias)
-                where = f" ({country})" if country else ""
-                return Assignment(chosen.ref, "exact", confidence, f"same name key {key!r}{where}")
+                return _exact(chosen, parsed, confidence)
             if country is None and any(ch.countries for ch in exact):
                 # Same name in several countries and nothing to tell which: looser evidence
                 # (fuzzy) would only pick one of them at random.
@@ -313,7 +338,7 @@ class ChannelIndex:
 
         numbers = _numbers(key)
         if tvg is not None:
-            for ch in self._by_tvg.get(tvg, ()):
+            for ch in _bucket(self._by_tvg.get(tvg)):
                 if not ch.identity_ok(parsed, numbers):
                     continue
                 if never and self._forbidden(ch, sides):
@@ -339,7 +364,7 @@ class ChannelIndex:
                         continue
                     if not _words_close(key, choice):
                         continue
-                    for ch in self._block_refs[choice]:
+                    for ch in _bucket(self._block_refs[choice]):
                         if not ch.fuzzy_identity_ok(parsed, numbers, tvg_cc):
                             continue
                         if never and self._forbidden(ch, sides):
@@ -424,6 +449,19 @@ class ChannelIndex:
             if fuzz.token_sort_ratio(key, other) >= _TVG_MIN_SIMILARITY:
                 return True
         return False
+
+
+def _exact(chosen: _Channel, parsed: ParsedName, confidence: int) -> Assignment:
+    # The catalogue decided when this name or every name already there is an alias.
+    alias = parsed.alias or (None if chosen.plain else chosen.alias)
+    if alias is not None:
+        return Assignment(chosen.ref, "catalogue", confidence, alias)
+    where = f" ({parsed.country})" if parsed.country else ""
+    return Assignment(chosen.ref, "exact", confidence, f"same name key {parsed.key!r}{where}")
+
+
+def _lookup(key: str, region: str | None) -> str | tuple[str, str]:
+    return key if region is None else (key, region)
 
 
 def _order(ch: _Channel) -> int:

@@ -4,7 +4,9 @@ Which settings a person may change from the UI is derived from ``strmline.config
 nested group's fields, minus deployment-level ones (``NOT_EDITABLE``) and any field declared with
 ``json_schema_extra={"editable": False}``. A new group added to ``Settings`` shows up by itself.
 Saved values override the environment; they are applied to the live ``Settings`` object in place,
-so everything holding that object (the job runtime, the scheduler) sees them.
+so everything holding that object (the job runtime, the scheduler) sees them. Every save also
+writes a new settings version, which each process (API, worker, beat, CLI) compares to its own to
+re-read saved values (:mod:`strmline.services.settings_sync`).
 
 A few top-level fields (``TOP_LEVEL``, e.g. the public ``base_url``) are editable too; they show
 up as the ``server`` group and are stored as ``server.<name>``.
@@ -13,6 +15,9 @@ up as the ``server`` group and are stored as ``server.<name>``.
 from __future__ import annotations
 
 import json
+import logging
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model
@@ -22,10 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.config import Settings
 from strmline.db.base import utcnow
-from strmline.db.engine import session_scope
 from strmline.db.models import Setting
 from strmline.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
+# Rows of the settings table that are not settings a person edits: the version every process
+# compares to know when to re-read saved values (see strmline.services.settings_sync).
+SYSTEM_PREFIX = "system:"
+VERSION_KEY = SYSTEM_PREFIX + "settings_version"
 # Chosen at deploy time, or needing a restart to take effect: not for the settings page.
 NOT_EDITABLE = frozenset({"jobs", "sync.batch_size", "http.max_connections"})
 # Top-level ``Settings`` fields a person may change, shown as one group of this name.
@@ -185,33 +195,43 @@ def validate(settings: Settings, changes: dict[str, Any]) -> dict[str, BaseModel
     return out
 
 
-async def save(*, session: AsyncSession, changes: dict[str, dict[str, Any]]) -> None:
-    """Upsert the changed keys; only the caller's unit of work commits."""
+async def save(*, session: AsyncSession, changes: dict[str, dict[str, Any]]) -> str | None:
+    """Upsert the changed keys and a new settings version; only the caller's unit of work commits.
+
+    Returns the new version (None when nothing changed), for :meth:`SettingsWatch.announce`.
+    """
+    now = utcnow()
     rows = [
-        {"key": f"{group}.{key}", "value": value, "updated_at": utcnow()}
+        {"key": f"{group}.{key}", "value": value, "updated_at": now}
         for group, values in changes.items()
         for key, value in values.items()
     ]
     if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        pg = postgresql.insert(Setting)
-        await session.execute(
-            pg.on_conflict_do_update(
-                index_elements=[Setting.key],
-                set_={"value": pg.excluded.value, "updated_at": pg.excluded.updated_at},
-            ),
-            rows,
-        )
-    else:
-        lite = sqlite.insert(Setting)
-        await session.execute(
-            lite.on_conflict_do_update(
-                index_elements=[Setting.key],
-                set_={"value": lite.excluded.value, "updated_at": lite.excluded.updated_at},
-            ),
-            rows,
-        )
+        return None
+    # A new random token rather than a counter: readers only compare it, and writing it needs no
+    # read of the old value, so two saves at once cannot both claim the same number.
+    version = secrets.token_hex(8)
+    await upsert(session, [*rows, {"key": VERSION_KEY, "value": version, "updated_at": now}])
+    return version
+
+
+async def upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE of ``settings`` rows (key, value, updated_at)."""
+    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(Setting)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Setting.key],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        ),
+        rows,
+    )
+
+
+async def read_version(session: AsyncSession) -> str:
+    """The version saved values are at ("" before the first save): one primary-key read."""
+    value = await session.scalar(select(Setting.value).where(Setting.key == VERSION_KEY))
+    return str(value) if value is not None else ""
 
 
 def apply(settings: Settings, new_groups: dict[str, BaseModel]) -> None:
@@ -225,18 +245,88 @@ def apply(settings: Settings, new_groups: dict[str, BaseModel]) -> None:
             setattr(settings, group, value)
 
 
-async def apply_saved(factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-    """At startup: saved overrides on top of the environment. Bad saved values are skipped."""
-    async with session_scope(factory) as session:
-        saved = await load(session=session, settings=settings)
-    changes: dict[str, dict[str, Any]] = {}
+@dataclass(frozen=True)
+class Baseline:
+    """What a process's settings were before saved values went on top: the environment's."""
+
+    groups: dict[str, BaseModel]
+    top_level: dict[str, Any]
+    top_level_set: frozenset[str]
+
+    @classmethod
+    def of(cls, settings: Settings) -> Baseline:
+        return cls(
+            groups={g: current(settings, g) for g in groups(settings) if g != TOP_LEVEL_GROUP},
+            top_level={name: getattr(settings, name) for name in TOP_LEVEL},
+            top_level_set=frozenset(n for n in TOP_LEVEL if n in settings.model_fields_set),
+        )
+
+
+def apply_saved_values(
+    settings: Settings, saved: dict[str, Any], baseline: Baseline | None = None
+) -> list[str]:
+    """Put ``saved`` (``group.key`` → value, as :func:`load` returns) on ``settings``.
+
+    On top of ``baseline`` when given, so a value no longer saved goes back to the environment's;
+    else on top of the live values. A saved value its model refuses now (a constraint tightened
+    since) is skipped: the other value stays. Returns the names of the groups that changed.
+    """
+    by_group: dict[str, dict[str, Any]] = {}
     for key, value in saved.items():
         group, _, name = key.partition(".")
-        changes.setdefault(group, {})[name] = value
-    for group, values in changes.items():
-        for name, value in values.items():
+        by_group.setdefault(group, {})[name] = value
+    changed = _apply_top_level(settings, by_group.get(TOP_LEVEL_GROUP, {}), baseline)
+    for group, model in groups(settings).items():
+        if group == TOP_LEVEL_GROUP:
+            continue
+        start = baseline.groups[group] if baseline else current(settings, group)
+        values = start.model_dump()
+        for name, value in by_group.get(group, {}).items():
             try:
-                apply(settings, validate(settings, {group: {name: value}}))
-            except ConfigError:
-                # A constraint tightened since the value was saved; the environment value wins.
+                model.model_validate(values | {name: value})
+            except ValidationError:
+                log.warning(
+                    "saved setting %s.%s=%r is not valid any more; ignored", group, name, value
+                )
                 continue
+            values[name] = value
+        new = model.model_validate(values)
+        if new != current(settings, group):
+            setattr(settings, group, new)
+            changed.append(group)
+    return changed
+
+
+def _apply_top_level(
+    settings: Settings, saved: dict[str, Any], baseline: Baseline | None
+) -> list[str]:
+    model = top_level_model(settings)
+    changed = False
+    for name in TOP_LEVEL:
+        if name in saved:
+            try:
+                value = getattr(model.model_validate({name: saved[name]}), name)
+            except ValidationError:
+                log.warning(
+                    "saved setting %s.%s is not valid any more; ignored", TOP_LEVEL_GROUP, name
+                )
+                continue
+            configured = True
+        elif baseline is not None:
+            value, configured = baseline.top_level[name], name in baseline.top_level_set
+        else:
+            continue
+        # Outputs tell a configured public URL from the default one by the fields set.
+        if value != getattr(settings, name) or configured != (name in settings.model_fields_set):
+            setattr(settings, name, value)
+            if not configured:
+                settings.model_fields_set.discard(name)
+            changed = True
+    return [TOP_LEVEL_GROUP] if changed else []
+
+
+async def apply_saved(factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """Saved values over the environment, once (a process that runs on keeps a SettingsWatch)."""
+    async with factory() as session:
+        saved = await load(session=session, settings=settings)
+    apply_saved_values(settings, saved)

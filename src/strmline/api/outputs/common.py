@@ -3,9 +3,9 @@
 Base URL: ``settings.base_url`` when it was set (``STRMLINE_BASE_URL``, .env or code), else the
 URL the request came in on. A fresh install then hands out URLs that work from wherever the
 media server reached it (LAN address, Docker host name) instead of the default
-``http://127.0.0.1:8000``, which only works on the box itself. Behind a reverse proxy, uvicorn's
-``--proxy-headers`` (on in ``strmline serve``) makes the request URL the public one; set the
-setting where that is not enough.
+``http://127.0.0.1:8000``, which only works on the box itself. Behind a reverse proxy listed in
+``http.trusted_proxies``, its ``X-Forwarded-Proto`` makes the request URL the public one; set
+``base_url`` where that is not enough.
 """
 
 from __future__ import annotations

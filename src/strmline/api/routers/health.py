@@ -77,6 +77,6 @@ async def summary(session: SessionDep, _: CurrentUser) -> HealthSummary:
     )
 
 
-@router.get("/api/streams/active", summary="Live proxied viewing sessions (this process)")
+@router.get("/api/streams/active", summary="Live proxied viewing sessions (every API process)")
 async def active_streams(request: Request, _: AdminUser) -> ActiveSessions:
-    return ActiveSessions.model_validate({"items": proxy.active_sessions(request.app)})
+    return ActiveSessions.model_validate({"items": await proxy.all_active_sessions(request.app)})

@@ -1,8 +1,9 @@
 """Settings (admin): the user-editable settings, described from the pydantic models, and changes.
 
-A change is validated by the group's pydantic model, saved in the ``settings`` table, and applied
-to this process's live settings once the transaction has committed. Other API processes and Celery
-workers pick saved values up when they start.
+A change is validated by the group's pydantic model, saved in the ``settings`` table with a new
+settings version, and applied to this process's live settings once the transaction has committed.
+Other API processes, Celery workers, the scheduler and the CLI see the version move and re-read the
+saved values within seconds (:mod:`strmline.services.settings_sync`; at once through Redis).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, RootModel
 from strmline.api.cache import CATALOG_NAMESPACES, Cache
 from strmline.api.deps import AdminUser, SessionDep, SettingsDep
 from strmline.services import settings as settings_service
+from strmline.services.settings_sync import SettingsWatch
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
 
@@ -54,11 +56,13 @@ async def update_settings(
     _: AdminUser,
 ) -> SettingsView:
     new_groups = settings_service.validate(settings, body)
-    await settings_service.save(session=session, changes=body)
+    version = await settings_service.save(session=session, changes=body)
     # Applied only once saved: a failed commit must not leave this process running on values
     # that no other process (nor this one after a restart) will ever see.
     await session.commit()
     settings_service.apply(settings, new_groups)
+    watch: SettingsWatch = request.app.state.settings_watch
+    await watch.announce(version)  # the other processes re-read within seconds
     cache: Cache = request.app.state.cache
     await cache.bump(*CATALOG_NAMESPACES)
     return await _view(session, settings)

@@ -53,6 +53,10 @@ class User(Timestamps, Base):
         String(100), unique=True, default=lambda ctx: default_xtream_username(ctx)
     )
     xtream_password: Mapped[str] = mapped_column(String(64), default=lambda: new_xtream_password())
+    # The lineup the Xtream credentials show (None: the user's default lineup).
+    xtream_lineup_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lineups.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Favorite(Base):

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from strmline.db.base import Base, JSONType, Timestamps, UTCDateTime
+from strmline.db.secrets import EncryptedString
 
 
 class Provider(Timestamps, Base):
@@ -29,7 +30,8 @@ class Provider(Timestamps, Base):
     kind: Mapped[str] = mapped_column(String(16), index=True)  # m3u | xtream
     url: Mapped[str] = mapped_column(Text)  # M3U URL/path, or the Xtream server URL
     username: Mapped[str | None] = mapped_column(String(200))
-    password: Mapped[str | None] = mapped_column(String(200))
+    # Encrypted at rest (db/secrets.py); read and written as clear text.
+    password: Mapped[str | None] = mapped_column(EncryptedString(200))
     backup_urls: Mapped[list[str]] = mapped_column(JSONType, default=list)
     epg_url: Mapped[str | None] = mapped_column(Text)
     user_agent: Mapped[str | None] = mapped_column(String(300))
@@ -49,6 +51,17 @@ class Provider(Timestamps, Base):
     last_good_entries: Mapped[int] = mapped_column(Integer, default=0)
     last_good_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # Group filters (services/group_filters.py): regular expressions on category and entry
+    # names, and whether categories first seen at a sync are taken.
+    group_include: Mapped[str | None] = mapped_column(String(500))
+    group_exclude: Mapped[str | None] = mapped_column(String(500))
+    name_include: Mapped[str | None] = mapped_column(String(500))
+    name_exclude: Mapped[str | None] = mapped_column(String(500))
+    take_new_groups: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How its streams reach players: auto (None: proxied when the URL shows the credentials,
+    # else the global mode) | proxy | redirect; and the stream profile the proxy plays them with.
+    play_mode: Mapped[str | None] = mapped_column(String(8))
+    stream_profile: Mapped[str | None] = mapped_column(String(40))
 
 
 class Channel(Timestamps, Base):
@@ -84,6 +97,7 @@ class Channel(Timestamps, Base):
     play_mode: Mapped[str | None] = mapped_column(
         String(16)
     )  # per-channel override: redirect | proxy
+    stream_profile: Mapped[str | None] = mapped_column(String(40))  # over the provider's
     stream_count: Mapped[int] = mapped_column(Integer, default=0)
     active_stream_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
     best_stream_id: Mapped[int | None] = mapped_column(

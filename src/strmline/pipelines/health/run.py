@@ -25,8 +25,7 @@ from strmline.pipelines.health.state import (
     StreamRow,
 )
 from strmline.pipelines.health.write import flush_results, rerank_channels
-from strmline.playback.connections import ConnectionTracker, limit_from
-from strmline.playback.connections import tracker as default_tracker
+from strmline.playback.connections import ConnectionTracker, limit_from, tracker_for
 from strmline.providers.http import DEFAULT_USER_AGENT
 
 
@@ -68,7 +67,7 @@ async def run_health(
         ctx=ctx,
         opts=opts,
         user_agent=ctx.settings.http.user_agent or DEFAULT_USER_AGENT,
-        tracker=tracker or default_tracker,
+        tracker=tracker or tracker_for(ctx.settings.redis_url, ctx.settings.jobs.redis_prefix),
         now=now,
         filters=filters,
         total=int(total or 0),

@@ -4,6 +4,7 @@ Stages, one module each, run in this order by :mod:`.run`:
 
 - :mod:`.fetch`: download (streamed, backups in order), parse, and the guards that refuse an
   empty or much shorter list;
+- :mod:`.filter`: the provider's group filter (categories listed, entries not taken dropped);
 - :mod:`.diff`: compare against the provider's stored streams by provider key and content hash;
 - :mod:`.match`: assign new or renamed entries a channel against a channel index loaded once;
 - :mod:`.write`: bulk inserts and updates, removal flags, set-based stream counts and ranks.

@@ -215,17 +215,7 @@ def assign(
     canon = _canonical(catalogue)
     with no_cyclic_gc():
         parsed = [canon(parse(item.name), item.tvg_id or None) for item, _ in to_match]
-        stored = _relevant(known, parsed, to_match)
-        members = [known.members[i] for i in stored]
-        del stored
-        # Stored members are -1, -2, …; entries 0, 1, …
-        items = [MatchItem(-1 - n, m[2].original, m[3], m[2]) for n, m in enumerate(members)]
-        items += [
-            MatchItem(n, item.name, item.tvg_id or None, p)
-            for n, ((item, _), p) in enumerate(zip(to_match, parsed, strict=True))
-        ]
-        result = cluster(items, threshold=threshold, rules=known.rules)
-        del items
+        members, result = _cluster(known, to_match, parsed, threshold)
         votes: dict[int, Counter[tuple[int, int]]] = defaultdict(Counter)
         joined: dict[int, Clustered] = {}
         opened: dict[int, int] = {}  # cluster → the member or entry that opened it
@@ -274,6 +264,21 @@ def assign(
             reason = reasons.setdefault(a.reason[:300], a.reason[:300])
             assigned[i] = (ref, a.method, a.confidence, reason, parsed[i].quality)
     return Matched(assigned, pending, moves, left)
+
+
+def _cluster(
+    known: Known, to_match: Sequence[Entry], parsed: list[ParsedName], threshold: int
+) -> tuple[list[Member], list[Clustered]]:
+    """The stored members the entries can meet, and the clustering of both; results line up
+    with the members, then the entries."""
+    members = [known.members[i] for i in _relevant(known, parsed, to_match)]
+    # Stored members are -1, -2, …; entries 0, 1, …
+    items = [MatchItem(-1 - n, m[2].original, m[3], m[2]) for n, m in enumerate(members)]
+    items += [
+        MatchItem(n, item.name, item.tvg_id or None, p)
+        for n, ((item, _), p) in enumerate(zip(to_match, parsed, strict=True))
+    ]
+    return members, cluster(items, threshold=threshold, rules=known.rules)
 
 
 def enrich(pending: list[Pending], catalogue: Catalogue | None) -> None:

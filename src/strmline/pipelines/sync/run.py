@@ -10,6 +10,7 @@ one transaction, so a failed, refused or killed sync leaves the previous data ex
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -28,8 +29,11 @@ from strmline.db.models import Provider
 from strmline.errors import StrmlineError
 from strmline.matching.names import parse_name
 from strmline.pipelines.context import PipelineContext
+from strmline.pipelines.lineups import refill_after_sync
 from strmline.pipelines.sync import diff as diffs
 from strmline.pipelines.sync import fetch, match, write
+from strmline.pipelines.sync.filter import apply as apply_group_filter
+from strmline.providers import catalogue as catalogue_store
 from strmline.providers.base import FetchResult, LiveItem
 from strmline.services import epg_match, numbering
 from strmline.services import providers as provider_service
@@ -89,8 +93,10 @@ async def sync_provider(
     result = SyncResult(provider=provider.name, provider_id=provider.id, status="failed")
 
     await ctx.report(0, None, f"fetching {provider.name}")
+    # Read once per process, and before the list is in memory: its load peak is its own.
+    await asyncio.to_thread(catalogue_store.load, ctx.settings)
     try:
-        fetched = await fetch.fetch_with_progress(provider, ctx)
+        fetched = await fetch.fetch_with_progress(provider, ctx, force=force)
     except StrmlineError as exc:
         result.message = str(exc)
         details = exc.details if isinstance(exc.details, dict) else {}
@@ -100,10 +106,11 @@ async def sync_provider(
 
     # Movies and episodes in a live playlist belong to the VOD sync, not the channel list.
     result.vod_entries = fetch.leave_vod(provider, fetched)
+    group_refusal = await apply_group_filter(ctx, provider, fetched)
     items = fetched.items
     result.entries = len(items)
     result.attempts = [{"url": u, "reason": r} for u, r in fetched.attempts]
-    refusal = fetch.refusal(provider, len(items), ctx.settings.sync.shrink_guard, force)
+    refusal = group_refusal or fetch.guards(provider, fetched, ctx.settings.sync, force)
     if refusal:
         result.status = "refused"
         result.message = refusal
@@ -120,6 +127,7 @@ async def sync_provider(
     await ctx.report(0, len(items), f"matching {len(items):,} entries")
     async with ctx.session_factory() as session, session.begin():
         await lock_catalog(session)
+        await ctx.ensure_running(session)  # not if declared interrupted while it stalled
         with no_cyclic_gc():
             await _write(session, ctx, provider, items, hashes, result)
         await session.execute(
@@ -134,6 +142,7 @@ async def sync_provider(
     # written, and a failure of the matching is a note on it (the next guide import retries).
     guide_error = await _match_guide(ctx, result.new_channel_ids) if result.new_channel_ids else ""
     _summarise(result, fetched)
+    result.message += await refill_after_sync(ctx)
     if guide_error:
         result.message += f"; guide matching failed: {guide_error}"
     return await _finish(ctx, provider, result, started, good=True)
@@ -199,10 +208,16 @@ async def _match(
     number changes of existing channels (a ``tvg-chno`` an entry brings joins the claims).
     """
     to_match = diff.new + diff.rematch
-    known = await match.load_known(session, exclude=[*diff.rematch_ids, *diff.missing])
-    matched = match.assign(known, to_match, threshold=ctx.settings.match.threshold)
+    catalogue = await asyncio.to_thread(catalogue_store.load, ctx.settings)
+    known = await match.load_known(
+        session, exclude=[*diff.rematch_ids, *diff.missing], catalogue=catalogue
+    )
+    matched = match.assign(
+        known, to_match, threshold=ctx.settings.match.threshold, catalogue=catalogue
+    )
     del known
     assigned, pending = matched.assigned, matched.pending
+    match.enrich(pending, catalogue)
     match.claim_numbers(to_match, assigned, diff.claims)
     search_names, numbers = await match.plan_numbers(
         session, diff.claims, pending, start=ctx.settings.sync.auto_number_start
@@ -289,6 +304,7 @@ async def _finish(
     if good:
         values.update(last_good_entries=result.entries, last_good_at=utcnow())
     async with ctx.session_factory() as session, session.begin():
+        await ctx.ensure_running(session)
         await session.execute(update(Provider).where(Provider.id == provider.id).values(**values))
     await ctx.report(result.entries, result.entries or None, result.message)
     return result
