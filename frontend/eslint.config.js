@@ -7,7 +7,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const features = ['auth', 'channels', 'dashboard', 'jobs', 'outputs', 'providers', 'rules', 'settings', 'users'];
+const features = ['auth', 'channels', 'dashboard', 'guide', 'jobs', 'lineups', 'outputs', 'providers', 'rules', 'settings', 'users', 'viewing', 'vod'];
 
 const noAppImports = {
   group: ['@/app', '@/app/*'],

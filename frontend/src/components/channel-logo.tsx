@@ -3,7 +3,7 @@ import { hue, initials } from '@/lib/format';
 
 /**
  * A lazily loaded logo over the channel's initials: the initials show while the image loads, and
- * stay when there is no logo or it fails to load.
+ * stay when there is no logo, it fails to load, or it is a 1×1 placeholder pixel.
  */
 export function ChannelLogo({ name, src, size = 40 }: { name: string; src: string | null | undefined; size?: number }) {
   const [state, setState] = useState<{ src: string; ok: boolean } | null>(null);
@@ -24,7 +24,9 @@ export function ChannelLogo({ name, src, size = 40 }: { name: string; src: strin
           loading="lazy"
           decoding="async"
           referrerPolicy="no-referrer"
-          onLoad={() => setState({ src, ok: true })}
+          // A 1×1 "no image" pixel loads fine but shows nothing: initials instead. (0×0 is an SVG
+          // without a size in some browsers, which does show.)
+          onLoad={(e) => setState({ src, ok: !(e.currentTarget.naturalWidth === 1 && e.currentTarget.naturalHeight === 1) })}
           onError={() => setState({ src, ok: false })}
         />
       ) : null}

@@ -14,12 +14,16 @@ function read(): Tokens | null {
 }
 
 let current: Tokens | null = read();
+// True after the user pressed "Log out": the login page then starts fresh, with no `next=` back
+// to the page they left (the next person to log in may not be allowed on it).
+let loggedOut = false;
 
 export function getTokens(): Tokens | null {
   return current;
 }
 
-export function setTokens(tokens: Tokens | null): void {
+export function setTokens(tokens: Tokens | null, reason?: 'logout'): void {
+  loggedOut = tokens === null && reason === 'logout';
   current = tokens ? { access_token: tokens.access_token, refresh_token: tokens.refresh_token } : null;
   try {
     if (current) localStorage.setItem(KEY, JSON.stringify(current));
@@ -28,6 +32,10 @@ export function setTokens(tokens: Tokens | null): void {
     /* private mode: keep the session in memory only */
   }
   listeners.forEach((l) => l());
+}
+
+export function loggedOutOnPurpose(): boolean {
+  return loggedOut;
 }
 
 export function subscribeTokens(listener: () => void): () => void {

@@ -5,6 +5,11 @@ export function formatNumber(n: number | null | undefined): string {
   return n == null ? '–' : nf.format(n);
 }
 
+/** "1 stream", "2 streams", "1,024 channels" (the plural form defaults to an added "s"). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? one : many}`;
+}
+
 export function timeAgo(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return 'never';
   const then = Date.parse(iso);
@@ -59,7 +64,8 @@ export function percent(progress: number, total: number | null | undefined): num
 export function summarizeResult(result: Record<string, unknown> | null | undefined): string {
   if (!result) return '';
   return Object.entries(result)
-    .filter(([, v]) => v !== null && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'))
+    // A result's "message" is the job's message, which is shown beside it already.
+    .filter(([k, v]) => k !== 'message' && v !== null && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'))
     .slice(0, 8)
     .map(([k, v]) => `${k.replace(/_/g, ' ')} ${typeof v === 'number' ? formatNumber(v) : String(v)}`)
     .join(' · ');

@@ -144,3 +144,108 @@ export type ChannelDetail = ChannelSummary & {
 export type Category = { name: string; count: number };
 
 export type MergeRule = { id: number; kind: 'never' | 'always'; pattern_a: string; pattern_b: string; note: string | null };
+
+export type JobAccepted = { job_id: number };
+
+export type EpgSource = {
+  id: number;
+  name: string;
+  kind: string;
+  url: string;
+  provider_id: number | null;
+  offset_minutes: number;
+  enabled: boolean;
+  auto: boolean;
+  priority: number;
+  last_import_at: string | null;
+  last_status: string | null;
+  last_message: string | null;
+  channel_count: number;
+  programme_count: number;
+  refresh_minutes?: number | null;
+  refresh_cron?: string | null;
+  import_requested_at?: string | null;
+};
+
+export type Programme = {
+  id: number;
+  start: string;
+  stop: string;
+  title: string;
+  sub_title: string | null;
+  description: string | null;
+  categories: string[];
+  episode_num: string | null;
+  episode_onscreen: string | null;
+  icon: string | null;
+  rating: string | null;
+};
+
+export type GuideChannel = { channel_id: number; channel: string; logo: string | null; number: number | null; programmes: Programme[] };
+
+export type GuidePage = { start: string; end: string; items: GuideChannel[]; next_cursor: string | null };
+
+export type GuideSlot = { title: string; start: string; stop: string };
+
+export type NowNext = { at?: string | null; items: Array<{ channel_id: number; channel: string; now: GuideSlot | null; next: GuideSlot | null }> };
+
+export type GuideSuggestion = { epg_channel_id: number; xmltv_id: string; name: string; score: number };
+
+export type UnmatchedChannel = { channel_id: number; channel: string; tvg_id: string | null; suggestions: GuideSuggestion[] };
+
+export type VodTitle = {
+  id: number;
+  title: string;
+  year: number | null;
+  tmdb_id: string | null;
+  imdb_id: string | null;
+  category: string | null;
+  genre: string | null;
+  rating: number | null;
+  poster: string | null;
+  /** How many provider sources offer it. */
+  sources: number;
+};
+
+export type VodTitlePage = { items: VodTitle[]; next_cursor: number | null };
+
+export type VodEpisode = { id: number; episode: number; title: string | null; plot: string | null; air_date: string | null; rating: number | null; sources: number };
+
+export type VodSeriesDetail = Omit<VodTitle, 'sources'> & { plot: string | null; seasons: Array<{ season: number; episodes: VodEpisode[] }> };
+
+export type LibraryJobStarted = { job_id: number; base_url: string; warning: string | null };
+
+export type ChannelPage = Page<ChannelSummary> & { total: number };
+
+export type LineupRule = { category?: string | null; country?: string | null; quality?: string | null; name?: string | null };
+
+export type LineupSummary = {
+  id: number | null;
+  name: string;
+  slug: string;
+  position: number;
+  rules: LineupRule[];
+  channels: number;
+  rules_applied_at: string | null;
+  builtin: boolean;
+};
+
+export type LineupMember = { channel_id: number; name: string; number: number; source: string; category: string | null };
+
+export type LineupOutputs = { id: number | null; name: string; slug: string; m3u: string; xmltv: string; hdhomerun: string };
+
+export type LineupAssignment = { user_id: number; lineups: Array<{ id: number | null; slug: string; name: string }>; xtream_lineup_id: number | null };
+
+export type ProviderGroup = { name: string; entries: number; taken: boolean; effective: boolean; seen_at: string | null };
+
+export type ProviderGroups = {
+  provider_id: number;
+  take_new_groups: boolean;
+  group_include: string | null;
+  group_exclude: string | null;
+  name_include: string | null;
+  name_exclude: string | null;
+  entries: number;
+  taken_entries: number;
+  groups: ProviderGroup[];
+};

@@ -15,11 +15,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
-from strmline.api.outputs import hdhr, m3u, play, vodplay
+from strmline.api.outputs import catchup, hdhr, hlsout, m3u, play, vodplay
 from strmline.api.outputs import xmltv as xmltv_output
 from strmline.api.outputs import xtream as xtream_output
 from strmline.api.routers import (
     auth,
+    channel_bulk,
     channels,
     dashboard,
     epg,
@@ -27,11 +28,15 @@ from strmline.api.routers import (
     favorites,
     health,
     jobs,
+    lineups,
+    provider_groups,
     providers,
     rules,
     settings,
+    stream_profiles,
     system,
     users,
+    viewing,
     vod,
 )
 
@@ -112,6 +117,8 @@ def head_twins(*routers: APIRouter) -> APIRouter:
 OUTPUT_ROUTERS: list[APIRouter] = [
     m3u.router,
     play.router,
+    hlsout.router,
+    catchup.router,
     vodplay.router,
     hdhr.router,
     xmltv_output.router,
@@ -122,16 +129,23 @@ ROUTERS: list[APIRouter] = [
     system.router,
     auth.router,
     providers.router,
+    provider_groups.router,
+    lineups.router,
     jobs.router,
     events.router,
     settings.router,
+    stream_profiles.router,
     dashboard.router,
     favorites.router,
+    viewing.router,
     users.router,
     rules.router,
+    channel_bulk.router,
     channels.router,
     m3u.router,
     play.router,
+    hlsout.router,
+    catchup.router,
     health.router,
     vodplay.router,
     vod.router,

@@ -13,7 +13,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, exists, func, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db import recompute
@@ -43,7 +55,7 @@ SORT_COLUMNS: dict[str, Any] = {
     "number": Channel.number,
     "stream_count": Channel.stream_count,
 }
-EDITABLE = frozenset({"name", "number", "category", "logo", "enabled"})
+EDITABLE = frozenset({"name", "number", "category", "logo", "enabled", "stream_profile"})
 STREAMS = cast(Table, Stream.__table__)
 
 
@@ -98,33 +110,45 @@ def decode_cursor(params: ListParams) -> tuple[Any, int] | None:
     return value, channel_id
 
 
-def list_query(params: ListParams) -> Select[Channel]:
-    """The page query (``limit + 1`` rows, the extra one tells whether another page follows)."""
-    query = select(Channel).where(or_(Channel.stream_count > 0, Channel.manual.is_(True)))
+def filter_clauses(params: ListParams) -> list[ColumnElement[bool]]:
+    """The list's filters: the page query, its count and bulk edits select the same channels."""
+    clauses: list[ColumnElement[bool]] = [or_(Channel.stream_count > 0, Channel.manual.is_(True))]
     clause = search_clause(params.q)
     if clause is not None:
-        query = query.where(clause)
+        clauses.append(clause)
     if params.category is not None:
-        query = query.where(Channel.category == params.category)
+        clauses.append(Channel.category == params.category)
     if params.country is not None:
-        query = query.where(Channel.country == params.country.upper())
+        clauses.append(Channel.country == params.country.upper())
     if params.region is not None:
-        query = query.where(Channel.region == params.region)
+        clauses.append(Channel.region == params.region)
     if params.quality is not None:
-        query = query.where(Channel.best_quality == params.quality.upper())
+        clauses.append(Channel.best_quality == params.quality.upper())
     if params.enabled is not None:
-        query = query.where(Channel.enabled.is_(params.enabled))
+        clauses.append(Channel.enabled.is_(params.enabled))
     if params.has_active is not None:
         active = Channel.active_stream_count > 0
-        query = query.where(active if params.has_active else ~active)
+        clauses.append(active if params.has_active else ~active)
     if params.provider_id is not None:
-        query = query.where(
+        clauses.append(
             exists().where(
                 Stream.channel_id == Channel.id,
                 Stream.provider_id == params.provider_id,
                 Stream.removed_at.is_(None),
             )
         )
+    return clauses
+
+
+async def count_channels(*, session: AsyncSession, params: ListParams) -> int:
+    """How many channels the list's filters select (cursor, sort and limit aside): one statement."""
+    total = await session.scalar(select(func.count(Channel.id)).where(*filter_clauses(params)))
+    return int(total or 0)
+
+
+def list_query(params: ListParams) -> Select[Channel]:
+    """The page query (``limit + 1`` rows, the extra one tells whether another page follows)."""
+    query = select(Channel).where(*filter_clauses(params))
 
     column = SORT_COLUMNS[params.sort]
     desc = params.order == "desc"
@@ -203,6 +227,7 @@ async def get_detail(*, session: AsyncSession, channel_id: int) -> dict[str, Any
             "epg_channel_id": channel.epg_channel_id,
             "manual": channel.manual,
             "play_mode": channel.play_mode,
+            "stream_profile": channel.stream_profile,
             "streams": streams,
         }
     )

@@ -16,7 +16,9 @@ from strmline.api.cache import commit_catalog_change
 from strmline.api.deps import AdminUser, CurrentUser, SessionDep
 from strmline.api.pagination import CursorQuery, LimitQuery, Page
 from strmline.api.schemas import ChannelListItem
-from strmline.services import curation
+from strmline.formats.redact import redact_text
+from strmline.services import curation, stream_profiles
+from strmline.services import providers as provider_service
 
 router = APIRouter(tags=["channels"])
 
@@ -49,15 +51,20 @@ class ChannelDetail(ChannelListItem):
     epg_channel_id: int | None
     manual: bool
     play_mode: str | None
+    stream_profile: str | None = None  # overrides the provider's (GET /api/stream-profiles)
     streams: list[StreamRead]
 
 
 class ChannelUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=300)
-    number: float | None = Field(default=None, ge=0)
+    # The range the sync takes from tvg-chno: 1e300 was stored, then every list failed on it.
+    number: float | None = Field(default=None, ge=0, lt=1_000_000, allow_inf_nan=False)
     category: str | None = Field(default=None, max_length=200)
     logo: str | None = None
     enabled: bool | None = None
+    stream_profile: str | None = Field(
+        default=None, max_length=40, description="null: the provider's stream profile"
+    )
 
     @field_validator("name")
     @classmethod
@@ -124,8 +131,13 @@ async def _detail(session: SessionDep, channel_id: int) -> ChannelDetail:
     )
 
 
+class ChannelPage(Page[ChannelListItem]):
+    total: int = Field(description="channels matching the filters, on every page")
+
+
 @router.get("/api/channels", summary="Channels, filtered and sorted, a page at a time")
 async def list_channels(
+    request: Request,
     session: SessionDep,
     _user: CurrentUser,
     limit: LimitQuery = 50,
@@ -140,7 +152,7 @@ async def list_channels(
     has_active: Annotated[bool | None, Query(description="at least one working stream")] = None,
     sort: Literal["name", "number", "stream_count"] = "name",
     order: Literal["asc", "desc"] = "asc",
-) -> Page[ChannelListItem]:
+) -> ChannelPage:
     params = curation.ListParams(
         limit=limit,
         cursor=cursor,
@@ -156,15 +168,42 @@ async def list_channels(
         order=order,
     )
     page = await curation.list_channels(session=session, params=params)
-    return Page[ChannelListItem](
+
+    async def count() -> int:
+        return await curation.count_channels(session=session, params=params)
+
+    # Cached with the categories: every catalogue change and finished job invalidates both.
+    key = repr((q, category, country, region, quality, provider_id, enabled, has_active))
+    total = await request.app.state.cache.get_or_set(
+        "categories", f"total:{key}", count, CATEGORIES_TTL
+    )
+    return ChannelPage(
         items=[ChannelListItem.model_validate(item) for item in page.items],
         next_cursor=page.next_cursor,
+        total=int(total),
     )
 
 
 @router.get("/api/channels/{channel_id}", summary="A channel and its streams in rank order")
-async def get_channel(channel_id: int, session: SessionDep, _user: CurrentUser) -> ChannelDetail:
-    return await _detail(session, channel_id)
+async def get_channel(channel_id: int, session: SessionDep, user: CurrentUser) -> ChannelDetail:
+    detail = await _detail(session, channel_id)
+    if user.role == "admin":
+        return detail
+    # Provider URLs carry the account's credentials: a viewer gets strmline's URL of each stream,
+    # and failure reasons with any credential in them masked.
+    secrets = await provider_service.known_secrets(session)
+    streams = [
+        s.model_copy(
+            update={
+                "url": f"/play/stream/{s.id}",
+                "failure_reason": redact_text(s.failure_reason, secrets)
+                if s.failure_reason
+                else None,
+            }
+        )
+        for s in detail.streams
+    ]
+    return detail.model_copy(update={"streams": streams})
 
 
 @router.patch("/api/channels/{channel_id}", summary="Edit a channel (it then survives syncs)")
@@ -172,6 +211,7 @@ async def edit_channel(
     channel_id: int, body: ChannelUpdate, request: Request, session: SessionDep, _admin: AdminUser
 ) -> ChannelDetail:
     changes: dict[str, Any] = body.model_dump(include=body.model_fields_set)
+    stream_profiles.require(request.app.state.settings, body.stream_profile)
     await curation.edit(
         session=session,
         channel_id=channel_id,

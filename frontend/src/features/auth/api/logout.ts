@@ -11,7 +11,7 @@ export function useLogout() {
     mutationFn: logout,
     onSettled: () => {
       forgetMe();
-      setTokens(null);
+      setTokens(null, 'logout');
       qc.clear();
     },
   });

@@ -1,6 +1,6 @@
 import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
-import type { ChannelSummary, Page } from '@/types/api';
+import type { ChannelPage } from '@/types/api';
 
 export type ChannelFilters = {
   q?: string;
@@ -17,7 +17,7 @@ export type ChannelFilters = {
 export const CHANNEL_PAGE_SIZE = 500; // the API maximum: fewest round trips while scrolling
 
 export const getChannels = (filters: ChannelFilters, cursor: string | null, limit = CHANNEL_PAGE_SIZE, signal?: AbortSignal) =>
-  api.get<Page<ChannelSummary>>('/api/channels', { query: { ...filters, limit, cursor }, signal });
+  api.get<ChannelPage>('/api/channels', { query: { ...filters, limit, cursor }, signal });
 
 export const getChannelsQueryOptions = (filters: ChannelFilters) =>
   infiniteQueryOptions({

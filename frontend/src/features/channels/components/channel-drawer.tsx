@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { useState, type DragEvent } from 'react';
+import { Tabs } from '@/components/tabs';
 import { ChannelLogo } from '@/components/channel-logo';
 import { Dialog } from '@/components/dialog';
 import { ErrorMessage, Loading, StatusBadge } from '@/components/feedback';
 import { useApiToken } from '@/lib/api-token';
-import { timeAgo } from '@/lib/format';
+import { useIsAdmin } from '@/hooks/use-role';
+import { plural, timeAgo } from '@/lib/format';
 import {
   useMergeChannel,
   useMoveStream,
@@ -12,17 +14,18 @@ import {
   useSplitChannel,
   useUpdateChannel,
 } from '@/features/channels/api/curate';
+import { useFavoriteIds, useToggleFavorite } from '@/features/channels/api/favorites';
 import { useChannel } from '@/features/channels/api/get-channel';
 import { ChannelEditForm } from '@/features/channels/components/channel-edit-form';
 import { ChannelPicker } from '@/features/channels/components/channel-picker';
 import { Player } from '@/features/channels/components/player';
+import { moveItem } from '@/features/channels/lib/selection';
 import type { ChannelDetail, ChannelStream } from '@/types/api';
 
-const isHls = (url: string) => /\.m3u8(\?|$)/i.test(url) || /[?&](output|type)=m3u8/i.test(url);
 
 // Only a passed last check counts as working; never-checked streams are said to be so.
 function streamHealth(c: ChannelDetail): string {
-  const parts = [`${c.working_stream_count ?? 0} of ${c.stream_count} streams working`];
+  const parts = [`${c.working_stream_count ?? 0} of ${plural(c.stream_count, 'stream')} working`];
   if (c.failed_stream_count) parts.push(`${c.failed_stream_count} failed`);
   if (c.unchecked_stream_count) parts.push(`${c.unchecked_stream_count} not checked yet`);
   return parts.join(' · ');
@@ -79,33 +82,118 @@ function StreamActions({
   );
 }
 
-function StreamTable({ channel, selected, toggle, onMove }: { channel: ChannelDetail; selected: Set<number>; toggle: (id: number) => void; onMove: (s: ChannelStream) => void }) {
+function StreamTable({
+  channel,
+  selected,
+  toggle,
+  onMove,
+  canEdit,
+}: {
+  channel: ChannelDetail;
+  selected: Set<number>;
+  toggle: (id: number) => void;
+  onMove: (s: ChannelStream) => void;
+  canEdit: boolean;
+}) {
+  // Drag a stream onto another to put it there; the order is pinned (the ↑ ↓ buttons do the same
+  // from the keyboard).
+  const order = useOrderStreams(channel.id);
+  const [dragFrom, setDragFrom] = useState<number | null>(null);
+  const [dragOver, setDragOver] = useState<number | null>(null);
+  const drop = (e: DragEvent, to: number) => {
+    e.preventDefault();
+    const from = dragFrom ?? Number(e.dataTransfer.getData('text/plain'));
+    setDragFrom(null);
+    setDragOver(null);
+    if (Number.isInteger(from) && from !== to) order.mutate(moveItem(channel.streams.map((x) => x.id), from, to));
+  };
+  const dnd = (i: number) =>
+    canEdit && !order.isPending
+      ? {
+          draggable: true,
+          onDragStart: (e: DragEvent) => {
+            e.dataTransfer.effectAllowed = 'move';
+            e.dataTransfer.setData('text/plain', String(i));
+            setDragFrom(i);
+          },
+          onDragOver: (e: DragEvent) => {
+            e.preventDefault();
+            e.dataTransfer.dropEffect = 'move';
+            if (dragOver !== i) setDragOver(i);
+          },
+          onDragLeave: () => setDragOver((cur) => (cur === i ? null : cur)),
+          onDragEnd: () => {
+            setDragFrom(null);
+            setDragOver(null);
+          },
+          onDrop: (e: DragEvent) => drop(e, i),
+        }
+      : {};
   return (
-    <ol className="streams" aria-label="Streams, best first">
-      {channel.streams.map((s, i) => (
-        <li key={s.id} className={`stream${s.active ? '' : ' inactive'}`} data-testid="stream">
-          <div className="stream-head">
-            <label className="check">
-              <input type="checkbox" checked={selected.has(s.id)} onChange={() => toggle(s.id)} aria-label={`Select ${s.name} from ${s.provider}`} />
-              <span className="rank">#{i + 1}</span>
-            </label>
-            <strong className="grow break">{s.name}</strong>
-            {s.quality ? <span className="badge badge-neutral">{s.quality}</span> : null}
-            <StatusBadge status={!s.active ? 'inactive' : s.status === 'unknown' ? 'not checked yet' : s.status} />
-            {s.pinned ? <span className="badge badge-warn">pinned</span> : null}
-          </div>
-          <div className="small muted">
-            {s.provider} · {s.response_ms != null ? `${s.response_ms} ms` : 'latency unknown'} · checked {timeAgo(s.checked_at)}
-            {s.failure_reason ? <span className="bad-text"> · {s.failure_reason}</span> : null}
-          </div>
-          <div className="small muted">
-            Merged by <strong>{s.merge_method}</strong> ({s.merge_confidence}% confidence){s.merge_reason ? `: ${s.merge_reason}` : ''}
-            {s.manual_override ? ' · moved by hand' : ''}
-          </div>
-          <StreamActions channel={channel} s={s} index={i} onMove={() => onMove(s)} />
-        </li>
-      ))}
-    </ol>
+    <>
+      {canEdit && channel.streams.length > 1 ? <p className="small muted">Drag a stream to change the order players try them in.</p> : null}
+      <ErrorMessage error={order.error} title="The order was not saved" />
+      <ol className="streams" aria-label="Streams, best first">
+        {channel.streams.map((s, i) => (
+          <li
+            key={s.id}
+            className={`stream${s.active ? '' : ' inactive'}${dragOver === i && dragFrom !== i ? ' drag-over' : ''}${dragFrom === i ? ' dragging' : ''}`}
+            data-testid="stream"
+            {...dnd(i)}
+          >
+            <div className="stream-head">
+              {canEdit ? (
+                <span className="drag-handle" aria-hidden="true" title="Drag to reorder">
+                  ⠿
+                </span>
+              ) : null}
+              {canEdit ? (
+                <label className="check">
+                  <input type="checkbox" checked={selected.has(s.id)} onChange={() => toggle(s.id)} aria-label={`Select ${s.name} from ${s.provider}`} />
+                  <span className="rank">#{i + 1}</span>
+                </label>
+              ) : (
+                <span className="rank">#{i + 1}</span>
+              )}
+              <strong className="grow break">{s.name}</strong>
+              {s.quality ? <span className="badge badge-neutral">{s.quality}</span> : null}
+              <StatusBadge status={!s.active ? 'inactive' : s.status === 'unknown' ? 'not checked yet' : s.status} />
+              {s.pinned ? <span className="badge badge-warn">pinned</span> : null}
+            </div>
+            <div className="small muted">
+              {s.provider} · {s.response_ms != null ? `${s.response_ms} ms` : 'latency unknown'} · checked {timeAgo(s.checked_at)}
+              {s.failure_reason ? <span className="bad-text"> · {s.failure_reason}</span> : null}
+            </div>
+            <div className="small muted">
+              Merged by <strong>{s.merge_method}</strong> ({s.merge_confidence}% confidence){s.merge_reason ? `: ${s.merge_reason}` : ''}
+              {s.manual_override ? ' · moved by hand' : ''}
+            </div>
+            {canEdit ? <StreamActions channel={channel} s={s} index={i} onMove={() => onMove(s)} /> : null}
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+function FavoriteButton({ id, name }: { id: number; name: string }) {
+  const favorites = useFavoriteIds();
+  const toggle = useToggleFavorite();
+  const on = favorites.data?.has(id) ?? false;
+  return (
+    <>
+      <button
+        type="button"
+        className="btn"
+        aria-pressed={on}
+        disabled={!favorites.data}
+        onClick={() => toggle.mutate({ id, on: !on })}
+        aria-label={on ? `Remove ${name} from favourites` : `Add ${name} to favourites`}
+      >
+        {on ? '★ Favourite' : '☆ Add to favourites'}
+      </button>
+      <ErrorMessage error={toggle.error} />
+    </>
   );
 }
 
@@ -127,6 +215,8 @@ function ChannelPanel({ c, onOpen }: { c: ChannelDetail; onOpen: (id: number) =>
   const [splitName, setSplitName] = useState('');
   const [playing, setPlaying] = useState(false);
   const [tab, setTab] = useState<'streams' | 'edit' | 'merge'>('streams');
+  const [mergeFrom, setMergeFrom] = useState<{ id: number; name: string; streams: number } | null>(null);
+  const isAdmin = useIsAdmin();
   const token = useApiToken(playing);
   const update = useUpdateChannel(c.id);
   const move = useMoveStream(c.id);
@@ -140,7 +230,10 @@ function ChannelPanel({ c, onOpen }: { c: ChannelDetail; onOpen: (id: number) =>
       return n;
     });
   const best = c.streams.find((s) => s.active) ?? c.streams[0];
-  const playUrl = token.data ? `${window.location.origin}/play/${c.id}?token=${encodeURIComponent(token.data.api_token)}` : null;
+  const query = token.data ? `?token=${encodeURIComponent(token.data.api_token)}` : null;
+  const playUrl = query ? `${window.location.origin}/play/${c.id}${query}` : null;
+  // The browser plays strmline's own live HLS of the channel, whatever the provider serves.
+  const browserUrl = query ? `${window.location.origin}/play/${c.id}/hls/index.m3u8${query}` : null;
 
   return (
     <div className="stack">
@@ -160,34 +253,36 @@ function ChannelPanel({ c, onOpen }: { c: ChannelDetail; onOpen: (id: number) =>
         <button type="button" className="btn btn-primary" disabled={!best} onClick={() => setPlaying((p) => !p)} aria-expanded={playing}>
           {playing ? 'Stop' : 'Play'}
         </button>
-        <label className="check">
-          <input type="checkbox" checked={c.enabled} disabled={update.isPending} onChange={(e) => update.mutate({ enabled: e.target.checked })} />
-          Enabled (in playlists and the tuner)
-        </label>
+        <FavoriteButton id={c.id} name={c.name} />
+        {isAdmin ? (
+          <label className="check">
+            <input type="checkbox" checked={c.enabled} disabled={update.isPending} onChange={(e) => update.mutate({ enabled: e.target.checked })} />
+            Enabled (in playlists and the tuner)
+          </label>
+        ) : null}
       </div>
       <ErrorMessage error={update.error} />
       {playing ? (
-        token.isPending ? <Loading /> : token.error ? <ErrorMessage error={token.error} /> : playUrl && best ? <Player url={playUrl} hls={isHls(best.url)} /> : null
+        token.isPending ? <Loading /> : token.error ? <ErrorMessage error={token.error} /> : playUrl && browserUrl && best ? <Player url={browserUrl} playerUrl={playUrl} /> : null
       ) : null}
 
-      <div className="tabs" role="tablist" aria-label="Channel sections">
-        {(
+      <Tabs
+        label="Channel sections"
+        tabs={(
           [
             ['streams', `Streams (${c.streams.length})`],
             ['edit', 'Edit details'],
             ['merge', 'Merge'],
           ] as const
-        ).map(([k, label]) => (
-          <button key={k} type="button" role="tab" aria-selected={tab === k} className={`tab${tab === k ? ' active' : ''}`} onClick={() => setTab(k)}>
-            {label}
-          </button>
-        ))}
-      </div>
+        ).filter(([k]) => isAdmin || k === 'streams')}
+        value={tab}
+        onChange={setTab}
+      />
 
       {tab === 'streams' ? (
         <div className="stack">
           {c.streams.length === 0 ? <p className="muted">This channel has no streams left. Merge it into another or disable it.</p> : null}
-          <StreamTable channel={c} selected={selected} toggle={toggle} onMove={setMoving} />
+          <StreamTable channel={c} selected={selected} toggle={toggle} onMove={setMoving} canEdit={isAdmin} />
           {moving ? (
             <div className="card inset stack">
               <div className="row-between">
@@ -224,7 +319,7 @@ function ChannelPanel({ c, onOpen }: { c: ChannelDetail; onOpen: (id: number) =>
               </button>
             </div>
           ) : null}
-          {selected.size > 0 ? (
+          {selected.size > 0 && isAdmin ? (
             <form
               className="card inset row gap wrap"
               onSubmit={(e) => {
@@ -241,7 +336,7 @@ function ChannelPanel({ c, onOpen }: { c: ChannelDetail; onOpen: (id: number) =>
               }}
             >
               <div className="field grow">
-                <label htmlFor="split-name">Split {selected.size} selected stream{selected.size > 1 ? 's' : ''} into a new channel named</label>
+                <label htmlFor="split-name">Split {plural(selected.size, 'selected stream')} into a new channel named</label>
                 <input id="split-name" value={splitName} onChange={(e) => setSplitName(e.target.value)} placeholder={c.name} />
               </div>
               <button type="submit" className="btn" disabled={split.isPending || selected.size === c.streams.length}>
@@ -262,14 +357,44 @@ function ChannelPanel({ c, onOpen }: { c: ChannelDetail; onOpen: (id: number) =>
         </div>
       ) : null}
 
-      {tab === 'edit' ? <ChannelEditForm channel={c} /> : null}
+      {tab === 'edit' && isAdmin ? <ChannelEditForm channel={c} /> : null}
 
-      {tab === 'merge' ? (
+      {tab === 'merge' && isAdmin ? (
         <div className="stack">
           <p className="small muted">Moves every stream of the other channel into {c.name}; the other channel is removed.</p>
-          <ChannelPicker label="Channel to merge into this one" excludeId={c.id} actionLabel="Merge" busy={merge.isPending} onPick={(o) => merge.mutate(o.id)} />
+          <ChannelPicker
+            label="Channel to merge into this one"
+            excludeId={c.id}
+            actionLabel="Merge"
+            busy={merge.isPending}
+            onPick={(o) => {
+              merge.reset();
+              setMergeFrom({ id: o.id, name: o.name, streams: o.stream_count });
+            }}
+          />
+          {mergeFrom ? (
+            <div className="card inset stack" role="group" aria-label="Confirm merge">
+              <p>
+                Merge <strong>{mergeFrom.name}</strong> into <strong>{c.name}</strong>? Its {plural(mergeFrom.streams, 'stream')} move here and{' '}
+                {mergeFrom.name} is deleted. This cannot be undone.
+              </p>
+              <div className="row gap">
+                <button
+                  type="button"
+                  className="btn btn-danger"
+                  disabled={merge.isPending}
+                  onClick={() => merge.mutate(mergeFrom.id, { onSuccess: () => setMergeFrom(null) })}
+                >
+                  Merge and delete {mergeFrom.name}
+                </button>
+                <button type="button" className="btn" onClick={() => setMergeFrom(null)}>
+                  Cancel
+                </button>
+              </div>
+            </div>
+          ) : null}
           <ErrorMessage error={merge.error} title="Merge failed" />
-          {merge.isSuccess ? <div className="alert alert-ok" role="status">Merged: {c.name} now has {c.stream_count} streams.</div> : null}
+          {merge.isSuccess ? <div className="alert alert-ok" role="status">Merged: {c.name} now has {plural(c.stream_count, 'stream')}.</div> : null}
         </div>
       ) : null}
     </div>

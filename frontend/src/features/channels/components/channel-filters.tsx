@@ -86,6 +86,14 @@ export function ChannelFiltersBar({ search, onSearch, filters, onChange, view, o
         </select>
       </div>
       <div className="field">
+        <label htmlFor="f-enabled">Enabled</label>
+        <select id="f-enabled" value={filters.enabled ?? ''} onChange={(e) => onChange({ enabled: e.target.value as ChannelFilters['enabled'] })}>
+          <option value="">Any</option>
+          <option value="true">Enabled</option>
+          <option value="false">Disabled</option>
+        </select>
+      </div>
+      <div className="field">
         <label htmlFor="f-region">Region</label>
         <input id="f-region" className="short" value={filters.region ?? ''} placeholder="e.g. East" onChange={(e) => onChange({ region: e.target.value })} />
       </div>

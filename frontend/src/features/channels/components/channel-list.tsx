@@ -1,7 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { ChannelLogo } from '@/components/channel-logo';
-import { formatNumber } from '@/lib/format';
+import { useDebouncedValue } from '@/hooks/use-debounced-value';
+import { useNowNext, type OnNow } from '@/features/channels/api/get-now-next';
+import { plural } from '@/lib/format';
 import type { ChannelSummary } from '@/types/api';
 
 type Props = {
@@ -11,6 +13,8 @@ type Props = {
   loadMore: () => void;
   onOpen: (id: number) => void;
   view: 'list' | 'grid';
+  /** Multi-select (admins, list view): whether a channel is selected, and a click on its box. */
+  selection?: { has: (id: number) => boolean; onToggle: (index: number, shift: boolean) => void };
 };
 
 const ROW = 56;
@@ -25,7 +29,7 @@ function health(c: ChannelSummary): { tone: string; label: string } {
   if (c.working_stream_count === undefined) {
     // A list without health fields: only "inactive" is known.
     if (c.active_stream_count === 0) return { tone: 'bad', label: 'all streams inactive' };
-    return { tone: 'neutral', label: `${n} stream${n === 1 ? '' : 's'}` };
+    return { tone: 'neutral', label: plural(n, 'stream') };
   }
   const working = c.working_stream_count;
   const failed = c.failed_stream_count ?? 0;
@@ -38,12 +42,21 @@ function health(c: ChannelSummary): { tone: string; label: string } {
   return { tone: 'bad', label: 'no working stream' };
 }
 
+function nowLine(on: OnNow | undefined) {
+  if (!on?.now) return null;
+  return (
+    <span className="on-now-text" title={on.next ? `Next: ${on.next}` : undefined}>
+      Now: {on.now} ·{' '}
+    </span>
+  );
+}
+
 /**
  * Channels in a virtualised list or logo grid: only the rows on screen (plus a few) are in the DOM,
  * and the next page is fetched as the end comes into view. Arrow keys, Page Up/Down, Home and End
  * move between channels; Enter opens one.
  */
-export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, view }: Props) {
+export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, view, selection }: Props) {
   const parentRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   const [active, setActive] = useState(0); // the one channel reachable with Tab (roving tabindex)
@@ -80,6 +93,10 @@ export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, 
 
   const firstShown = (virtualRows[0]?.index ?? 0) * columns;
   const lastShown = ((last?.index ?? 0) + 1) * columns - 1;
+  // Now and next for the rows on screen, asked for once scrolling pauses.
+  const shownIds = view === 'list' ? items.slice(firstShown, lastShown + 1).map((c) => c.id) : [];
+  const settledIds = useDebouncedValue(shownIds.join(','), 300);
+  const onNow = useNowNext(settledIds ? settledIds.split(',').map(Number) : []).data;
   const tabbable = active >= firstShown && active <= lastShown && active < items.length ? active : Math.min(firstShown, items.length - 1);
 
   const focusIndex = (index: number) => {
@@ -115,6 +132,13 @@ export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, 
       Home: 0,
       End: items.length - 1,
     };
+    // "x" ticks the focused channel (Shift+x: the range from the last one ticked), as in mail apps;
+    // the boxes themselves stay out of the Tab order, which would otherwise hold every row twice.
+    if (selection && (e.key === 'x' || e.key === 'X')) {
+      e.preventDefault();
+      selection.onToggle(current, e.shiftKey);
+      return;
+    }
     const next = moves[e.key];
     if (next === undefined) return;
     e.preventDefault();
@@ -127,7 +151,7 @@ export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, 
       className={`virtual-scroll channel-${view}`}
       onKeyDown={onKeyDown}
       role="region"
-      aria-label={`Channels (${view === 'grid' ? 'logo grid' : 'list'}); use the arrow keys to move`}
+      aria-label={`Channels (${view === 'grid' ? 'logo grid' : 'list'}); use the arrow keys to move${selection ? ', x to select' : ''}`}
       data-testid="channel-scroll"
     >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
@@ -163,32 +187,48 @@ export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, 
                       <span className={`dot dot-${h.tone}`} aria-hidden="true" />
                     </button>
                   ) : (
-                    <button
-                      key={c.id}
-                      type="button"
-                      className={`channel-row${c.enabled ? '' : ' disabled'}`}
-                      data-channel-index={index}
-                      tabIndex={index === tabbable ? 0 : -1}
-                      onFocus={() => setActive(index)}
-                      onClick={() => onOpen(c.id)}
-                    >
-                      <ChannelLogo name={c.name} src={c.logo} size={36} />
-                      <span className="channel-main">
-                        <span className="channel-name">
-                          {c.number != null ? <span className="chno">{c.number}</span> : null}
-                          {c.name}
-                          {c.enabled ? null : <span className="badge badge-neutral">disabled</span>}
+                    <div key={c.id} className={`channel-line${selection?.has(c.id) ? ' selected' : ''}`}>
+                      {selection ? (
+                        <label className="row-check" title="Select (Shift: a range)">
+                          <input
+                            type="checkbox"
+                            checked={selection.has(c.id)}
+                            // onClick, not onChange: only the click event says whether Shift was held.
+                            onClick={(e) => selection.onToggle(index, e.shiftKey)}
+                            onChange={() => undefined}
+                            aria-label={`Select ${c.name}`}
+                            tabIndex={-1}
+                            data-testid="select-channel"
+                          />
+                        </label>
+                      ) : null}
+                      <button
+                        type="button"
+                        className={`channel-row${c.enabled ? '' : ' disabled'}`}
+                        data-channel-index={index}
+                        tabIndex={index === tabbable ? 0 : -1}
+                        onFocus={() => setActive(index)}
+                        onClick={() => onOpen(c.id)}
+                      >
+                        <ChannelLogo name={c.name} src={c.logo} size={36} />
+                        <span className="channel-main">
+                          <span className="channel-name">
+                            {c.number != null ? <span className="chno">{c.number}</span> : null}
+                            {c.name}
+                            {c.enabled ? null : <span className="badge badge-neutral">disabled</span>}
+                          </span>
+                          <span className="small muted">
+                            {nowLine(onNow?.get(c.id))}
+                            {[c.category, c.country, c.region, c.variant].filter(Boolean).join(' · ') || 'no category'}
+                          </span>
                         </span>
-                        <span className="small muted">
-                          {[c.category, c.country, c.region, c.variant].filter(Boolean).join(' · ') || 'no category'}
+                        {c.best_quality ? <span className="badge badge-neutral">{c.best_quality}</span> : null}
+                        <span className="channel-health small">
+                          <span className={`dot dot-${h.tone}`} aria-hidden="true" /> {h.label}
                         </span>
-                      </span>
-                      {c.best_quality ? <span className="badge badge-neutral">{c.best_quality}</span> : null}
-                      <span className="channel-health small">
-                        <span className={`dot dot-${h.tone}`} aria-hidden="true" /> {h.label}
-                      </span>
-                      <span className="small muted hide-sm">{formatNumber(c.stream_count)} streams</span>
-                    </button>
+                        <span className="small muted hide-sm">{plural(c.stream_count, 'stream')}</span>
+                      </button>
+                    </div>
                   );
                 })
               )}

@@ -4,6 +4,7 @@ import { ChannelLogo } from '@/components/channel-logo';
 import { ErrorMessage } from '@/components/feedback';
 import { getChannels } from '@/features/channels/api/get-channels';
 import { useDebouncedValue } from '@/hooks/use-debounced-value';
+import { plural } from '@/lib/format';
 import type { ChannelSummary } from '@/types/api';
 
 /** Find another channel by name (server-side search, debounced) and pick it. */
@@ -42,7 +43,7 @@ export function ChannelPicker({
             <li key={c.id}>
               <ChannelLogo name={c.name} src={c.logo} size={24} />
               <span className="grow">
-                {c.name} <span className="small muted">{[c.category, c.country].filter(Boolean).join(' · ')} · {c.stream_count} streams</span>
+                {c.name} <span className="small muted">{[c.category, c.country].filter(Boolean).join(' · ')} · {plural(c.stream_count, 'stream')}</span>
               </span>
               <button type="button" className="btn btn-small" disabled={busy} onClick={() => onPick(c)} aria-label={`${actionLabel} ${c.name}`}>
                 {actionLabel}

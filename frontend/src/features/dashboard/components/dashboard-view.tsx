@@ -1,12 +1,25 @@
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { EmptyState, ErrorMessage, Loading, StatusBadge } from '@/components/feedback';
 import { JobProgress } from '@/components/job-progress';
 import { paths } from '@/config/paths';
 import { useDashboard } from '@/features/dashboard/api/get-dashboard';
 import { useSyncAll } from '@/features/dashboard/api/sync-all';
-import { duration, formatNumber, summarizeResult, timeAgo } from '@/lib/format';
+import { useIsAdmin } from '@/hooks/use-role';
+import { duration, formatNumber, plural, summarizeResult, timeAgo } from '@/lib/format';
 import { useJobEvents } from '@/lib/job-events';
-import type { Dashboard } from '@/types/api';
+import type { Dashboard, Job } from '@/types/api';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * The jobs still running: a job leaves "Running now" as soon as it ends (the live event or its
+ * progress box saying so), before the dashboard itself is fetched again; it then shows under
+ * "Recent jobs".
+ */
+export function stillRunning<T extends { id: number }>(jobs: T[], ended: ReadonlySet<number>, live: ReadonlyMap<number, { state: string }>): T[] {
+  return jobs.filter((j) => !ended.has(j.id) && !TERMINAL.has(live.get(j.id)?.state ?? ''));
+}
 
 function Counts({ counts, vod }: { counts: Dashboard['counts']; vod: Dashboard['vod'] }) {
   const items: Array<[string, number]> = [
@@ -46,7 +59,7 @@ function HealthBar({ health }: { health: Dashboard['health'] }) {
       <h2 id="health-h">Stream health</h2>
       {checked === 0 ? (
         <p className="muted">
-          {health.unknown ? `None of the ${formatNumber(health.unknown)} streams has been checked yet. ` : 'No stream has been checked yet. '}
+          {health.unknown > 1 ? `None of the ${formatNumber(health.unknown)} streams has been checked yet. ` : 'No stream has been checked yet. '}
           Health checks run on a schedule, or start one from Jobs.
         </p>
       ) : (
@@ -72,29 +85,43 @@ export function DashboardView() {
   const events = useJobEvents();
   const dash = useDashboard(!events.connected);
   const syncAll = useSyncAll();
+  const isAdmin = useIsAdmin();
+  const [ended, setEnded] = useState<ReadonlySet<number>>(new Set());
+  const markEnded = (job: Job) => setEnded((s) => (s.has(job.id) ? s : new Set(s).add(job.id)));
 
   if (dash.isPending) return <Loading />;
   if (dash.isError) return <ErrorMessage error={dash.error} title="The dashboard could not be loaded" />;
   const d = dash.data;
   const enabled = d.providers.filter((p) => p.enabled);
-  const startedJobs = new Set((syncAll.data ?? []).map((s) => s.job_id).filter((j): j is number => j != null));
-  const running = d.jobs.running.filter((j) => !startedJobs.has(j.id));
+  const started = (syncAll.data ?? []).filter((s) => s.job_id != null).map((s) => ({ ...s, id: s.job_id as number }));
+  const notStarted = (syncAll.data ?? []).filter((s) => s.job_id == null);
+  const startedJobs = new Set(started.map((s) => s.id));
+  const startedRunning = stillRunning(started, ended, events.jobs);
+  const running = stillRunning(d.jobs.running, ended, events.jobs).filter((j) => !startedJobs.has(j.id));
 
   return (
     <div className="stack-lg">
       <div className="page-header">
         <h1>Dashboard</h1>
-        <button
-          type="button"
-          className="btn btn-primary"
-          disabled={enabled.length === 0 || syncAll.isPending}
-          onClick={() => syncAll.mutate(enabled.map((p) => p.id))}
-        >
-          {syncAll.isPending ? 'Starting…' : 'Sync all providers'}
-        </button>
+        {isAdmin ? (
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={enabled.length === 0 || syncAll.isPending}
+            onClick={() => syncAll.mutate(enabled.map((p) => p.id))}
+          >
+            {syncAll.isPending ? 'Starting…' : 'Sync all providers'}
+          </button>
+        ) : null}
       </div>
 
-      {d.providers.length === 0 ? (
+      {notStarted.map((s) => (
+        <div key={s.provider_id} className="alert alert-error" role="alert">
+          Sync of {d.providers.find((p) => p.id === s.provider_id)?.name ?? `provider ${s.provider_id}`} could not start: {s.error}
+        </div>
+      ))}
+
+      {d.providers.length === 0 && isAdmin ? (
         <EmptyState
           title="Add your first provider"
           action={
@@ -111,22 +138,18 @@ export function DashboardView() {
 
       <Counts counts={d.counts} vod={d.vod} />
 
-      {syncAll.data?.length || running.length ? (
+      {startedRunning.length || running.length ? (
         <section className="card" aria-labelledby="running-h">
           <h2 id="running-h">Running now</h2>
           <ul className="plain-list">
-            {(syncAll.data ?? []).map((s) => {
+            {startedRunning.map((s) => {
               const name = d.providers.find((p) => p.id === s.provider_id)?.name ?? `provider ${s.provider_id}`;
               return (
                 <li key={`s${s.provider_id}`}>
                   <div className="row-between">
                     <strong>Sync {name}</strong>
                   </div>
-                  {s.job_id != null ? (
-                    <JobProgress jobId={s.job_id} label={`Sync ${name}`} />
-                  ) : (
-                    <div className="bad-text small">{s.error}</div>
-                  )}
+                  <JobProgress jobId={s.id} label={`Sync ${name}`} onDone={markEnded} />
                 </li>
               );
             })}
@@ -135,7 +158,7 @@ export function DashboardView() {
                 <strong>
                   {j.kind} #{j.id}
                 </strong>
-                <JobProgress jobId={j.id} label={`${j.kind} job ${j.id}`} />
+                <JobProgress jobId={j.id} label={`${j.kind} job ${j.id}`} onDone={markEnded} />
               </li>
             ))}
           </ul>
@@ -156,7 +179,7 @@ export function DashboardView() {
                   {p.kind === 'xtream' ? 'Xtream Codes' : 'M3U'} · last sync {timeAgo(p.last_sync_at)}
                 </p>
                 <p>
-                  {formatNumber(p.stream_count)} streams{p.entries != null ? ` · ${formatNumber(p.entries)} entries` : ''}
+                  {plural(p.stream_count, 'stream')}{p.entries != null ? ` · ${formatNumber(p.entries)} entries` : ''}
                 </p>
                 {p.last_sync_message ? (
                   <p className={`small ${p.last_sync_status === 'failed' ? 'bad-text' : 'muted'}`}>{p.last_sync_message}</p>

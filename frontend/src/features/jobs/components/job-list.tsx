@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { EmptyState, ErrorMessage, Loading, StatusBadge } from '@/components/feedback';
 import { JobProgress } from '@/components/job-progress';
 import { duration, formatDate, summarizeResult, timeAgo } from '@/lib/format';
+import { useIsAdmin } from '@/hooks/use-role';
 import { useJobEvents } from '@/lib/job-events';
 import { useCancelJob } from '@/features/jobs/api/cancel-job';
 import { useJobs, type JobFilters } from '@/features/jobs/api/get-jobs';
@@ -13,6 +14,7 @@ const KINDS = ['sync', 'health', 'epg', 'vod', 'strm', 'playlists'];
 
 function JobRow({ job }: { job: Job }) {
   const cancel = useCancelJob();
+  const isAdmin = useIsAdmin();
   const [open, setOpen] = useState(false);
   const live = job.state === 'running' || job.state === 'queued';
   return (
@@ -27,7 +29,7 @@ function JobRow({ job }: { job: Job }) {
           </span>
         </div>
         <div className="row gap-sm">
-          {live ? (
+          {live && isAdmin ? (
             <button type="button" className="btn btn-small" disabled={cancel.isPending} onClick={() => cancel.mutate(job.id)}>
               Cancel
             </button>
@@ -68,14 +70,17 @@ export function JobList() {
   const events = useJobEvents();
   const jobs = useJobs(filters, !events.connected);
   const health = useStartHealthCheck();
+  const isAdmin = useIsAdmin();
   const items = jobs.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <div className="stack-lg">
       <div className="page-header">
         <h1>Jobs</h1>
-        <button type="button" className="btn" disabled={health.isPending} onClick={() => health.mutate()}>
-          Check stream health now
-        </button>
+        {isAdmin ? (
+          <button type="button" className="btn" disabled={health.isPending} onClick={() => health.mutate()}>
+            Check stream health now
+          </button>
+        ) : null}
       </div>
       <ErrorMessage error={health.error} title="Health check could not start" />
       {health.data ? <JobProgress jobId={health.data.job_id} label="Health check" /> : null}

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Notice } from '@/components/feedback';
 import { fieldErrors } from '@/lib/api-client';
 import { formatNumber } from '@/lib/format';
+import { useDeleteProvider } from '@/features/providers/api/delete-provider';
 import { useSaveProvider, type ProviderInput } from '@/features/providers/api/save-provider';
 import { useTestProvider } from '@/features/providers/api/test-provider';
 import { AccountInfo } from '@/features/providers/components/account-info';
@@ -85,6 +86,10 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
   const [errors, setErrors] = useState<Record<string, string>>({});
   const save = useSaveProvider();
   const test = useTestProvider();
+  const discard = useDeleteProvider();
+  // "Add and test" keeps a new provider only when the test passes: the API can only test a
+  // saved provider, so a failed one is removed again and the form keeps what was typed.
+  const [discarded, setDiscarded] = useState(false);
   const serverFields = fieldErrors(save.error);
   const err = (k: string) => errors[k] ?? serverFields[k];
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
@@ -97,10 +102,25 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
       document.getElementById(`pf-${Object.keys(found)[0]}`)?.focus();
       return;
     }
+    setDiscarded(false);
+    test.reset();
+    const isNew = saved == null;
     save.mutate(
       { id: saved?.id ?? null, body: toInput(draft, saved != null) },
       {
         onSuccess: (p) => {
+          if (andTest && isNew) {
+            const drop = () => discard.mutate(p.id, { onSettled: () => setDiscarded(true) });
+            test.mutate(p.id, {
+              onSuccess: (r) => {
+                if (!r.ok) return drop();
+                setSaved(p);
+                setDraft((d) => ({ ...d, password: '' }));
+              },
+              onError: drop,
+            });
+            return;
+          }
           setSaved(p);
           setDraft((d) => ({ ...d, password: '' }));
           if (andTest) test.mutate(p.id);
@@ -210,12 +230,17 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
         </div>
       ) : null}
       <ErrorMessage error={test.error} title="Test failed" />
+      {discarded ? (
+        <div className="alert alert-warn" role="status">
+          The provider was not added. Check the details above and try again.
+        </div>
+      ) : null}
 
       <div className="row gap">
         <button type="submit" className="btn btn-primary" disabled={save.isPending}>
           {save.isPending ? 'Saving…' : saved ? 'Save' : 'Add provider'}
         </button>
-        <button type="button" className="btn" disabled={save.isPending || test.isPending} onClick={(e) => submit(e, true)}>
+        <button type="button" className="btn" disabled={save.isPending || test.isPending || discard.isPending} onClick={(e) => submit(e, true)}>
           {test.isPending ? 'Testing…' : saved ? 'Save and test connection' : 'Add and test connection'}
         </button>
         {saved && test.data ? (
@@ -224,7 +249,7 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
           </button>
         ) : null}
       </div>
-      {save.isSuccess && !test.data && !test.isPending && saved ? <Notice kind="ok">Saved.</Notice> : null}
+      {save.isSuccess && !test.data && !test.isPending && !discarded && saved ? <Notice kind="ok">Saved.</Notice> : null}
     </form>
   );
 }

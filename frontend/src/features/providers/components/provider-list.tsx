@@ -3,16 +3,19 @@ import { ConfirmButton } from '@/components/confirm-button';
 import { Dialog } from '@/components/dialog';
 import { EmptyState, ErrorMessage, Loading, StatusBadge } from '@/components/feedback';
 import { JobProgress } from '@/components/job-progress';
-import { formatNumber, summarizeResult, timeAgo } from '@/lib/format';
+import { plural, summarizeResult, timeAgo } from '@/lib/format';
 import { useDeleteProvider } from '@/features/providers/api/delete-provider';
 import { useProviders } from '@/features/providers/api/get-providers';
 import { useSyncProvider } from '@/features/providers/api/sync-provider';
 import { AccountInfo } from '@/features/providers/components/account-info';
 import { ProviderForm } from '@/features/providers/components/provider-form';
+import { ProviderGroups } from '@/features/providers/components/provider-groups';
 import type { Account, Provider } from '@/types/api';
 
-function ProviderCard({ p, onEdit }: { p: Provider; onEdit: () => void }) {
+function ProviderCard({ p, onEdit, onGroups }: { p: Provider; onEdit: () => void; onGroups: () => void }) {
   const [jobId, setJobId] = useState<number | null>(null);
+  // The last sync's result is said once: by the job box for a sync started here, else by the card.
+  const showLast = jobId == null;
   const sync = useSyncProvider();
   const del = useDeleteProvider();
   return (
@@ -27,10 +30,12 @@ function ProviderCard({ p, onEdit }: { p: Provider; onEdit: () => void }) {
         {p.kind === 'xtream' ? 'Xtream Codes' : 'M3U'} · {p.url}
       </p>
       <p>
-        {formatNumber(p.stream_count)} streams · last sync {timeAgo(p.last_sync_at)}
-        {p.last_sync_counts ? <span className="small muted"> · {summarizeResult(p.last_sync_counts)}</span> : null}
+        {plural(p.stream_count, 'stream')} · last sync {timeAgo(p.last_sync_at)}
+        {showLast && p.last_sync_counts && !p.last_sync_message ? (
+          <span className="small muted"> · {summarizeResult(p.last_sync_counts)}</span>
+        ) : null}
       </p>
-      {p.last_sync_message ? (
+      {showLast && p.last_sync_message ? (
         <p className={`small ${p.last_sync_status === 'failed' ? 'bad-text' : 'muted'}`}>{p.last_sync_message}</p>
       ) : null}
       {p.account && (p.account as Partial<Account>).status ? <AccountInfo account={p.account} /> : null}
@@ -50,8 +55,11 @@ function ProviderCard({ p, onEdit }: { p: Provider; onEdit: () => void }) {
         <button type="button" className="btn" onClick={onEdit} aria-label={`Edit ${p.name}`}>
           Edit / test
         </button>
+        <button type="button" className="btn" onClick={onGroups} aria-label={`Categories of ${p.name}`}>
+          Categories
+        </button>
         <ConfirmButton
-          question={`Delete ${p.name} and its ${formatNumber(p.stream_count)} streams?`}
+          question={`Delete ${p.name} and its ${plural(p.stream_count, 'stream')}?`}
           confirmLabel="Delete"
           disabled={del.isPending}
           onConfirm={() => del.mutate(p.id)}
@@ -66,6 +74,7 @@ function ProviderCard({ p, onEdit }: { p: Provider; onEdit: () => void }) {
 export function ProviderList() {
   const providers = useProviders();
   const [editing, setEditing] = useState<Provider | 'new' | null>(null);
+  const [groupsOf, setGroupsOf] = useState<Provider | null>(null);
   const close = () => setEditing(null);
 
   return (
@@ -92,12 +101,15 @@ export function ProviderList() {
         </EmptyState>
       ) : null}
       <div className="card-grid">
-        {providers.data?.map((p) => <ProviderCard key={p.id} p={p} onEdit={() => setEditing(p)} />)}
+        {providers.data?.map((p) => <ProviderCard key={p.id} p={p} onEdit={() => setEditing(p)} onGroups={() => setGroupsOf(p)} />)}
       </div>
       <Dialog open={editing !== null} onClose={close} title={editing === 'new' ? 'Add provider' : 'Edit provider'}>
         {editing !== null ? (
           <ProviderForm key={editing === 'new' ? 'new' : editing.id} provider={editing === 'new' ? null : editing} onSaved={close} />
         ) : null}
+      </Dialog>
+      <Dialog open={groupsOf !== null} onClose={() => setGroupsOf(null)} title={groupsOf ? `Categories of ${groupsOf.name}` : 'Categories'}>
+        {groupsOf ? <ProviderGroups key={groupsOf.id} providerId={groupsOf.id} /> : null}
       </Dialog>
     </div>
   );

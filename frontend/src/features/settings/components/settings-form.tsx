@@ -1,140 +1,182 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { ErrorMessage, Loading, Notice } from '@/components/feedback';
 import { ApiError } from '@/lib/api-client';
-import { useSaveSettings, useSettings, type SettingInfo } from '@/features/settings/api/settings';
+import { useSaveSettings, useSettings, type SettingInfo, type SettingsView as View } from '@/features/settings/api/settings';
+import { arrange, infoOf, parseField, serverMessage, specOf, toText, type FieldSpec, type Section } from '@/features/settings/lib/catalogue';
+import { describeCron } from '@/features/settings/lib/cron';
 
-const label = (key: string) => key.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+type Draft = Record<string, string | boolean>;
 
-function toText(v: unknown, type: string): string {
-  if (v === null || v === undefined) return '';
-  if (type === 'array' || type === 'object' || type === 'any') return JSON.stringify(v);
-  return String(v);
-}
-
-/** Parse and check one value against its type and limits; returns [value, error]. */
-export function parseSetting(text: string, info: SettingInfo): [unknown, string | null] {
-  const c = info.constraints ?? {};
-  const t = text.trim();
-  if (t === '' && info.type !== 'string') return info.nullable ? [null, null] : [undefined, 'Required.'];
-  let v: unknown = text;
-  if (info.type === 'integer' || info.type === 'number') {
-    const n = Number(t);
-    if (!Number.isFinite(n)) return [undefined, 'Enter a number.'];
-    if (info.type === 'integer' && !Number.isInteger(n)) return [undefined, 'Enter a whole number.'];
-    if (c.minimum !== undefined && n < c.minimum) return [undefined, `At least ${c.minimum}.`];
-    if (c.maximum !== undefined && n > c.maximum) return [undefined, `At most ${c.maximum}.`];
-    if (c.exclusiveMinimum !== undefined && n <= c.exclusiveMinimum) return [undefined, `More than ${c.exclusiveMinimum}.`];
-    if (c.exclusiveMaximum !== undefined && n >= c.exclusiveMaximum) return [undefined, `Less than ${c.exclusiveMaximum}.`];
-    v = n;
-  } else if (info.type === 'array' || info.type === 'object' || info.type === 'any') {
-    try {
-      v = JSON.parse(t);
-    } catch {
-      return [undefined, 'Not valid JSON.'];
-    }
-  } else if (info.type === 'string') {
-    if (t === '' && info.nullable) return [null, null];
-    if (c.minLength !== undefined && text.length < c.minLength) return [undefined, `At least ${c.minLength} characters.`];
-    if (c.maxLength !== undefined && text.length > c.maxLength) return [undefined, `At most ${c.maxLength} characters.`];
+function initial(view: View, fields: string[]): Draft {
+  const out: Draft = {};
+  for (const f of fields) {
+    const info = infoOf(view, f);
+    if (!info) continue;
+    out[f] = info.type === 'boolean' ? Boolean(info.value) : toText(info.value, info, specOf(f));
   }
-  if (c.enum && !c.enum.includes(v)) return [undefined, `One of: ${c.enum.join(', ')}.`];
-  return [v, null];
+  return out;
 }
 
-function GroupForm({ group, entries }: { group: string; entries: Record<string, SettingInfo> }) {
-  const [draft, setDraft] = useState<Record<string, string | boolean>>(() =>
-    Object.fromEntries(Object.entries(entries).map(([k, i]) => [k, i.type === 'boolean' ? Boolean(i.value) : toText(i.value, i.type)])),
+function defaultText(info: SettingInfo, spec: FieldSpec): string | null {
+  if (info.type === 'boolean') return `Default: ${info.default ? 'on' : 'off'}`;
+  if (info.default === null || info.default === undefined) return spec.emptyMeans ? `Empty: ${spec.emptyMeans}` : null;
+  const text = toText(info.default, info, spec);
+  const option = spec.options?.[String(info.default)];
+  return `Default: ${option ?? text}${spec.unit && !option ? ` ${spec.unit}` : ''}`;
+}
+
+function Field({ field, info, value, error, onChange }: { field: string; info: SettingInfo; value: string | boolean; error?: string; onChange: (v: string | boolean) => void }) {
+  const spec = specOf(field);
+  const id = `s-${field.replace('.', '-')}`;
+  const c = info.constraints ?? {};
+  const hint = [spec.help, defaultText(info, spec)].filter(Boolean).join(' ');
+  let input: ReactNode;
+  if (info.type === 'boolean') {
+    return (
+      <div className="field">
+        <label className="switch" htmlFor={id}>
+          <input id={id} type="checkbox" role="switch" checked={Boolean(value)} onChange={(e) => onChange(e.target.checked)} aria-describedby={`${id}-hint`} />
+          {spec.label}
+        </label>
+        <div className="help" id={`${id}-hint`}>
+          {hint}
+        </div>
+      </div>
+    );
+  }
+  if (c.enum) {
+    input = (
+      <select id={id} value={String(value)} onChange={(e) => onChange(e.target.value)} aria-describedby={`${id}-hint`}>
+        {info.nullable ? <option value="">{spec.emptyMeans ?? '(none)'}</option> : null}
+        {c.enum.map((o) => (
+          <option key={String(o)} value={String(o)}>
+            {spec.options?.[String(o)] ?? String(o)}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (info.type === 'integer' || info.type === 'number') {
+    const scale = spec.percent ? 100 : 1;
+    const min = c.minimum ?? c.exclusiveMinimum;
+    const max = c.maximum ?? c.exclusiveMaximum;
+    input = (
+      <input
+        id={id}
+        type="number"
+        className="short"
+        min={min !== undefined ? min * scale : undefined}
+        max={max !== undefined ? max * scale : undefined}
+        step={info.type === 'integer' ? 1 : 'any'}
+        value={String(value)}
+        placeholder={spec.emptyMeans}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={!!error}
+        aria-describedby={`${id}-hint`}
+      />
+    );
+  } else if (spec.kind === 'json') {
+    input = <textarea id={id} rows={3} value={String(value)} onChange={(e) => onChange(e.target.value)} aria-invalid={!!error} aria-describedby={`${id}-hint`} />;
+  } else {
+    input = (
+      <input
+        id={id}
+        type={spec.kind === 'secret' ? 'password' : 'text'}
+        autoComplete="off"
+        value={String(value)}
+        placeholder={spec.emptyMeans}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={!!error}
+        aria-describedby={`${id}-hint`}
+      />
+    );
+  }
+  const cron = spec.kind === 'cron' && String(value).trim() ? describeCron(String(value)) : null;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{spec.label}</label>
+      <div className="row gap-sm wrap">
+        {input}
+        {spec.unit ? <span className="small muted">{spec.unit}</span> : null}
+      </div>
+      {spec.kind === 'cron' && String(value).trim() ? (
+        <div className={cron ? 'small ok-text' : 'field-error'}>{cron ? `Runs ${cron}.` : 'Not a cron expression: five fields, e.g. 0 4 * * * (every day at 04:00).'}</div>
+      ) : null}
+      {error ? <div className="field-error">{error}</div> : null}
+      <div className="help" id={`${id}-hint`}>
+        {hint}
+      </div>
+    </div>
   );
+}
+
+function SectionForm({ section, view }: { section: Section & { present: string[] }; view: View }) {
+  const [draft, setDraft] = useState<Draft>(() => initial(view, section.present));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const save = useSaveSettings();
+  const basic = section.present.filter((f) => !specOf(f).advanced);
+  const advanced = section.present.filter((f) => specOf(f).advanced);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const changes: Record<string, unknown> = {};
+    const changes: Record<string, Record<string, unknown>> = {};
     const found: Record<string, string> = {};
-    for (const [k, info] of Object.entries(entries)) {
-      const d = draft[k];
-      const [v, err] = typeof d === 'boolean' ? [d, null] : parseSetting(d ?? '', info);
-      if (err) found[k] = err;
-      else if (JSON.stringify(v) !== JSON.stringify(info.value)) changes[k] = v;
+    for (const f of section.present) {
+      const info = infoOf(view, f);
+      const d = draft[f];
+      if (!info || d === undefined) continue;
+      const spec = specOf(f);
+      const [v, err] = typeof d === 'boolean' ? [d, null] : parseField(d, info, spec);
+      const cronBad = spec.kind === 'cron' && typeof d === 'string' && d.trim() && !describeCron(d);
+      if (err || cronBad) found[f] = err ?? 'Not a cron expression.';
+      else if (JSON.stringify(v) !== JSON.stringify(info.value)) {
+        const [group, ...key] = f.split('.');
+        (changes[group as string] ??= {})[key.join('.')] = v;
+      }
     }
     setErrors(found);
     if (Object.keys(found).length) {
-      document.getElementById(`s-${group}-${Object.keys(found)[0]}`)?.focus();
+      const first = Object.keys(found)[0] as string;
+      if (specOf(first).advanced) (document.getElementById(`adv-${section.id}`) as HTMLDetailsElement | null)?.setAttribute('open', '');
+      document.getElementById(`s-${first.replace('.', '-')}`)?.focus();
       return;
     }
     if (!Object.keys(changes).length) return;
-    save.mutate(
-      { [group]: changes },
-      {
-        onError: (err) => {
-          // The server names the field as "group.key".
-          const field = err instanceof ApiError ? (err.details as { field?: string } | null)?.field : undefined;
-          const key = field?.startsWith(`${group}.`) ? field.slice(group.length + 1) : undefined;
-          if (key && key in entries) setErrors({ [key]: err.message });
-        },
+    save.mutate(changes, {
+      onError: (err) => {
+        // The server names the refused setting as "group.key" (or deeper, for lists).
+        const field = err instanceof ApiError ? (err.details as { field?: string } | null)?.field : undefined;
+        const match = field ? section.present.find((f) => field === f || field.startsWith(`${f}.`)) : undefined;
+        if (match) setErrors({ [match]: serverMessage(err.message) });
       },
-    );
+    });
   };
-  const serverFieldShown = Object.keys(errors).length > 0;
+  const fieldShown = Object.keys(errors).length > 0;
+  const render = (f: string) => {
+    const info = infoOf(view, f);
+    const d = draft[f];
+    if (!info || d === undefined) return null;
+    return <Field key={f} field={f} info={info} value={d} error={errors[f]} onChange={(v) => setDraft((cur) => ({ ...cur, [f]: v }))} />;
+  };
 
   return (
-    <form className="card stack" onSubmit={submit} noValidate aria-labelledby={`sg-${group}`}>
-      <h2 id={`sg-${group}`}>{label(group)}</h2>
-      {Object.entries(entries).map(([k, info]) => {
-        const id = `s-${group}-${k}`;
-        const d = draft[k];
-        const hint = [
-          info.description,
-          info.default !== undefined && info.default !== null ? `Default: ${toText(info.default, info.type)}` : null,
-        ]
-          .filter(Boolean)
-          .join(' · ');
-        return (
-          <div className="field" key={k}>
-            {info.type === 'boolean' ? (
-              <label className="check" htmlFor={id}>
-                <input id={id} type="checkbox" checked={Boolean(d)} onChange={(e) => setDraft({ ...draft, [k]: e.target.checked })} /> {label(k)}
-              </label>
-            ) : (
-              <>
-                <label htmlFor={id}>{label(k)}</label>
-                {info.constraints?.enum ? (
-                  <select id={id} value={String(d)} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })}>
-                    {info.nullable ? <option value="">(none)</option> : null}
-                    {info.constraints.enum.map((o) => (
-                      <option key={String(o)} value={String(o)}>
-                        {String(o)}
-                      </option>
-                    ))}
-                  </select>
-                ) : (
-                  <input
-                    id={id}
-                    value={String(d ?? '')}
-                    inputMode={info.type === 'integer' || info.type === 'number' ? 'decimal' : undefined}
-                    onChange={(e) => setDraft({ ...draft, [k]: e.target.value })}
-                    aria-invalid={!!errors[k]}
-                    aria-describedby={`${id}-hint`}
-                  />
-                )}
-              </>
-            )}
-            {errors[k] ? <div className="field-error">{errors[k]}</div> : null}
-            {hint ? (
-              <div className="small muted" id={`${id}-hint`}>
-                {hint}
-                {info.overridden ? ' · changed from the default' : ''}
-              </div>
-            ) : null}
-          </div>
-        );
-      })}
-      {!serverFieldShown ? <ErrorMessage error={save.error} /> : null}
-      {save.isSuccess && !save.isPending ? <Notice kind="ok">Saved.</Notice> : null}
+    <form id={`settings-${section.id}`} className="card stack settings-section" onSubmit={submit} noValidate aria-labelledby={`sg-${section.id}`}>
+      <div>
+        <h2 id={`sg-${section.id}`}>{section.title}</h2>
+        <p className="small muted">{section.intro}</p>
+      </div>
+      <div className="grid-2">{basic.map(render)}</div>
+      {advanced.length ? (
+        <details id={`adv-${section.id}`}>
+          <summary>Advanced ({advanced.length})</summary>
+          <div className="grid-2">{advanced.map(render)}</div>
+        </details>
+      ) : null}
+      {!fieldShown ? <ErrorMessage error={save.error} title="Not saved" /> : null}
+      {fieldShown ? <div className="field-error" role="alert">Not saved: fix the marked {Object.keys(errors).length === 1 ? 'field' : 'fields'}.</div> : null}
+      {save.isSuccess && !save.isPending && !fieldShown ? <Notice kind="ok">Saved. Every strmline process uses the new values within seconds.</Notice> : null}
       <div>
         <button type="submit" className="btn btn-primary" disabled={save.isPending}>
-          Save {label(group).toLowerCase()}
+          Save {section.title.toLowerCase()}
         </button>
       </div>
     </form>
@@ -143,14 +185,22 @@ function GroupForm({ group, entries }: { group: string; entries: Record<string, 
 
 export function SettingsView() {
   const settings = useSettings();
+  const sections = settings.data ? arrange(settings.data) : [];
   return (
     <div className="stack-lg">
       <h1>Settings</h1>
       {settings.isPending ? <Loading /> : null}
       <ErrorMessage error={settings.error} title="Settings could not be loaded" />
-      {settings.data
-        ? Object.entries(settings.data).map(([group, entries]) => <GroupForm key={group} group={group} entries={entries} />)
-        : null}
+      {sections.length ? (
+        <nav className="settings-nav" aria-label="Settings sections">
+          {sections.map((s) => (
+            <a key={s.id} href={`#settings-${s.id}`}>
+              {s.title}
+            </a>
+          ))}
+        </nav>
+      ) : null}
+      {settings.data ? sections.map((s) => <SectionForm key={s.id} section={s} view={settings.data} />) : null}
     </div>
   );
 }

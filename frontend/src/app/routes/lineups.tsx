@@ -1,0 +1,9 @@
+import { LineupsView } from '@/features/lineups/components/lineups-view';
+
+export default function LineupsRoute() {
+  return (
+    <div className="page">
+      <LineupsView />
+    </div>
+  );
+}
