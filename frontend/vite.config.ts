@@ -17,7 +17,7 @@ export default defineConfig({
   server: {
     // `npm run dev` against `strmline serve` on :8000
     proxy: Object.fromEntries(
-      ['/api', '/output', '/play', '/hdhr'].map((p) => [p, 'http://127.0.0.1:8000']),
+      ['/api', '/output', '/play', '/hdhr', '/logo'].map((p) => [p, 'http://127.0.0.1:8000']),
     ),
   },
   test: {

@@ -169,6 +169,7 @@ async def test_pagination_walks_every_sort_without_gaps(
         "region",
         "variant",
         "logo",
+        "logo_proxy",
         "tvg_id",
         "enabled",
         "stream_count",

@@ -30,6 +30,9 @@ PUBLIC = {
     # answer and players expect; no data without valid ones (tests/api/test_xtream_output.py).
     ("GET", "/player_api.php"),
     ("POST", "/player_api.php"),
+    # Logos for <img> tags and players: the key is an HMAC of the source URL under the signing
+    # key, a forged one is a 404 and fetches nothing (tests/api/test_logo_cache.py).
+    ("GET", "/logo/{key}"),
 }
 # The built web UI: static files and the page shell, no data.
 UI_MODULE = "strmline.api.web"

@@ -2,6 +2,15 @@ import { useState } from 'react';
 import { hue, initials } from '@/lib/format';
 
 /**
+ * The image a channel's logo is loaded from: strmline's cached, resized copy (/logo/…, which also
+ * answers a generated tile when the source is down) when the API signed one, else the source URL
+ * (one strmline cannot fetch, such as a data: URL), else nothing.
+ */
+export function logoSource(channel: { logo?: string | null; logo_proxy?: string | null }): string | null {
+  return channel.logo_proxy || channel.logo || null;
+}
+
+/**
  * A lazily loaded logo over the channel's initials: the initials show while the image loads, and
  * stay when there is no logo, it fails to load, or it is a 1×1 placeholder pixel.
  */

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
@@ -57,6 +59,16 @@ def install_log_redaction(name: str = "uvicorn.access") -> None:
     logger = logging.getLogger(name)
     if not any(isinstance(f, RedactSecrets) for f in logger.filters):
         logger.addFilter(RedactSecrets())
+
+
+def operation_id(route: APIRoute) -> str:
+    """``{tag}_{function}``: the UI's generated types name operations by it, so it must not move.
+
+    FastAPI's default appends ``list(route.methods)[0]``, a set's order, which can change between
+    runs; and it repeats the path, so renaming a URL would rename every generated type.
+    """
+    tag = route.tags[0] if route.tags else ""
+    return re.sub(r"\W+", "_", f"{tag}_{route.name}" if tag else route.name)
 
 
 def install_docs(app: FastAPI) -> None:
@@ -155,6 +167,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=OPENAPI_URL,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
-from strmline.api.outputs import catchup, hdhr, hlsout, m3u, play, vodplay
+from strmline.api.outputs import catchup, hdhr, hlsout, logos, m3u, play, vodplay
 from strmline.api.outputs import xmltv as xmltv_output
 from strmline.api.outputs import xtream as xtream_output
 from strmline.api.routers import (
@@ -123,6 +123,7 @@ OUTPUT_ROUTERS: list[APIRouter] = [
     hdhr.router,
     xmltv_output.router,
     xtream_output.router,
+    logos.router,
 ]
 
 ROUTERS: list[APIRouter] = [
@@ -152,6 +153,7 @@ ROUTERS: list[APIRouter] = [
     hdhr.router,
     epg.router,
     xmltv_output.router,
+    logos.router,
     # Last of the routers: its short stream path /{user}/{password}/{id} is a catch-all.
     xtream_output.router,
     head_twins(*OUTPUT_ROUTERS),

@@ -23,6 +23,9 @@ class ChannelListItem(BaseModel):
     region: str | None
     variant: str | None
     logo: str | None
+    logo_proxy: str | None = Field(
+        default=None, description="the logo through strmline's cache (/logo/…), null: no logo"
+    )
     tvg_id: str | None
     enabled: bool
     stream_count: int

@@ -1,6 +1,6 @@
 import { fireEvent, render } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { ChannelLogo } from '@/components/channel-logo';
+import { ChannelLogo, logoSource } from '@/components/channel-logo';
 
 describe('ChannelLogo', () => {
   it('shows the initials tile, not a blank square, when the logo fails', () => {
@@ -30,5 +30,16 @@ describe('ChannelLogo', () => {
     fireEvent.load(img);
     expect(container.querySelector('.logo-fallback')).toBeNull();
     expect(container.querySelector('img')?.className).toBe('logo');
+  });
+});
+
+describe('logoSource', () => {
+  it("prefers strmline's cached copy, then the source URL, then nothing", () => {
+    const proxied = '/logo/0123456789abcdef0123456789abcdef?src=http%3A%2F%2Flogos.invalid%2Fa.png&name=A';
+    expect(logoSource({ logo: 'http://logos.invalid/a.png', logo_proxy: proxied })).toBe(proxied);
+    expect(logoSource({ logo: 'data:image/png;base64,AA==', logo_proxy: null })).toBe('data:image/png;base64,AA==');
+    expect(logoSource({ logo: 'http://logos.invalid/a.png' })).toBe('http://logos.invalid/a.png');
+    expect(logoSource({ logo: null, logo_proxy: null })).toBeNull();
+    expect(logoSource({ logo: '', logo_proxy: '' })).toBeNull();
   });
 });

@@ -7,7 +7,7 @@ UI shows next (a ChannelDetail), so a screen needs no second request after an ed
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -16,6 +16,7 @@ from strmline.api.cache import commit_catalog_change
 from strmline.api.deps import AdminUser, CurrentUser, SessionDep
 from strmline.api.pagination import CursorQuery, LimitQuery, Page
 from strmline.api.schemas import ChannelListItem
+from strmline.formats.logos import proxy_url
 from strmline.formats.redact import redact_text
 from strmline.services import curation, stream_profiles
 from strmline.services import providers as provider_service
@@ -23,6 +24,8 @@ from strmline.services import providers as provider_service
 router = APIRouter(tags=["channels"])
 
 CATEGORIES_TTL = 300.0
+
+_Item = TypeVar("_Item", bound=ChannelListItem)
 
 
 class StreamRead(BaseModel):
@@ -124,11 +127,17 @@ class Category(BaseModel):
     count: int
 
 
-async def _detail(session: SessionDep, channel_id: int) -> ChannelDetail:
+def _with_logo(request: Request, item: _Item) -> _Item:
+    key = request.app.state.settings.get_secret_key()
+    return item.model_copy(update={"logo_proxy": proxy_url(key, item.logo, item.name)})
+
+
+async def _detail(request: Request, session: SessionDep, channel_id: int) -> ChannelDetail:
     """What every write answers with: the channel as its screen shows it next."""
-    return ChannelDetail.model_validate(
+    detail = ChannelDetail.model_validate(
         await curation.get_detail(session=session, channel_id=channel_id)
     )
+    return _with_logo(request, detail)
 
 
 class ChannelPage(Page[ChannelListItem]):
@@ -178,15 +187,17 @@ async def list_channels(
         "categories", f"total:{key}", count, CATEGORIES_TTL
     )
     return ChannelPage(
-        items=[ChannelListItem.model_validate(item) for item in page.items],
+        items=[_with_logo(request, ChannelListItem.model_validate(i)) for i in page.items],
         next_cursor=page.next_cursor,
         total=int(total),
     )
 
 
 @router.get("/api/channels/{channel_id}", summary="A channel and its streams in rank order")
-async def get_channel(channel_id: int, session: SessionDep, user: CurrentUser) -> ChannelDetail:
-    detail = await _detail(session, channel_id)
+async def get_channel(
+    channel_id: int, request: Request, session: SessionDep, user: CurrentUser
+) -> ChannelDetail:
+    detail = await _detail(request, session, channel_id)
     if user.role == "admin":
         return detail
     # Provider URLs carry the account's credentials: a viewer gets strmline's URL of each stream,
@@ -218,7 +229,7 @@ async def edit_channel(
         changes=changes,
         number_start=request.app.state.settings.sync.auto_number_start,
     )
-    detail = await _detail(session, channel_id)
+    detail = await _detail(request, session, channel_id)
     await commit_catalog_change(request, session)
     return detail
 
@@ -243,8 +254,8 @@ async def move_stream(
         username=admin.username,
     )
     out = MoveOut(
-        from_=await _detail(session, source) if source is not None else None,
-        to=await _detail(session, body.channel_id),
+        from_=await _detail(request, session, source) if source is not None else None,
+        to=await _detail(request, session, body.channel_id),
     )
     await commit_catalog_change(request, session)
     return out
@@ -266,7 +277,7 @@ async def split_channel(
         username=admin.username,
         number_start=request.app.state.settings.sync.auto_number_start,
     )
-    detail = await _detail(session, new_id)
+    detail = await _detail(request, session, new_id)
     await commit_catalog_change(request, session)
     return detail
 
@@ -280,7 +291,7 @@ async def merge_channel(
     await curation.merge(
         session=session, channel_id=channel_id, other_id=body.other_id, username=admin.username
     )
-    detail = await _detail(session, channel_id)
+    detail = await _detail(request, session, channel_id)
     await commit_catalog_change(request, session)
     return detail
 
@@ -290,7 +301,7 @@ async def pin_stream(
     stream_id: int, body: PinIn, request: Request, session: SessionDep, _admin: AdminUser
 ) -> ChannelDetail:
     channel_id = await curation.pin(session=session, stream_id=stream_id, rank=body.rank)
-    detail = await _detail(session, channel_id)
+    detail = await _detail(request, session, channel_id)
     await commit_catalog_change(request, session)
     return detail
 
@@ -302,7 +313,7 @@ async def order_streams(
     channel_id: int, body: OrderIn, request: Request, session: SessionDep, _admin: AdminUser
 ) -> ChannelDetail:
     await curation.order(session=session, channel_id=channel_id, stream_ids=body.stream_ids)
-    detail = await _detail(session, channel_id)
+    detail = await _detail(request, session, channel_id)
     await commit_catalog_change(request, session)
     return detail
 

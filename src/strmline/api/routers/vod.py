@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationInfo, model_validator
 
 from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep, SettingsDep
 from strmline.api.errors import ApiError
@@ -13,10 +13,13 @@ from strmline.api.outputs.common import public_base
 from strmline.api.pagination import DEFAULT_LIMIT, LimitQuery
 from strmline.config import Settings
 from strmline.errors import Conflict
+from strmline.formats.logos import proxy_url
 from strmline.pipelines import strm
 from strmline.services import vod_catalog
 
 router = APIRouter(tags=["vod"])
+
+LOGO_KEY = "logo_key"
 
 
 class VodSyncRequest(BaseModel):
@@ -38,6 +41,15 @@ class VodTitleFields(BaseModel):
     genre: str | None
     rating: float | None
     poster: str | None
+    poster_proxy: str | None = None  # the poster through strmline's cache (/logo/…)
+
+    @model_validator(mode="after")
+    def _proxied(self, info: ValidationInfo) -> Self:
+        # The signing key comes in the validation context: only a router has it.
+        key = (info.context or {}).get(LOGO_KEY)
+        if key is not None:
+            self.poster_proxy = proxy_url(key, self.poster, self.title)
+        return self
 
 
 class VodTitle(VodTitleFields):
@@ -86,6 +98,7 @@ class LibraryJobStarted(BaseModel):
 async def list_movies(
     session: SessionDep,
     user: CurrentUser,
+    settings: SettingsDep,
     q: str | None = None,
     cursor: int | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
@@ -93,7 +106,8 @@ async def list_movies(
     return VodTitlePage.model_validate(
         await vod_catalog.list_titles(
             session=session, kind="movie", query=q, cursor=cursor, limit=limit
-        )
+        ),
+        context={LOGO_KEY: settings.get_secret_key()},
     )
 
 
@@ -101,6 +115,7 @@ async def list_movies(
 async def list_series(
     session: SessionDep,
     user: CurrentUser,
+    settings: SettingsDep,
     q: str | None = None,
     cursor: int | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
@@ -108,14 +123,18 @@ async def list_series(
     return VodTitlePage.model_validate(
         await vod_catalog.list_titles(
             session=session, kind="series", query=q, cursor=cursor, limit=limit
-        )
+        ),
+        context={LOGO_KEY: settings.get_secret_key()},
     )
 
 
 @router.get("/api/vod/series/{series_id}", summary="One series with seasons and episodes")
-async def get_series(series_id: int, session: SessionDep, user: CurrentUser) -> VodSeriesDetail:
+async def get_series(
+    series_id: int, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> VodSeriesDetail:
     return VodSeriesDetail.model_validate(
-        await vod_catalog.series_detail(session=session, series_id=series_id)
+        await vod_catalog.series_detail(session=session, series_id=series_id),
+        context={LOGO_KEY: settings.get_secret_key()},
     )
 
 

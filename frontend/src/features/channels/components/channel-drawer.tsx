@@ -1,6 +1,6 @@
 import { useState, type DragEvent } from 'react';
 import { Tabs } from '@/components/tabs';
-import { ChannelLogo } from '@/components/channel-logo';
+import { ChannelLogo, logoSource } from '@/components/channel-logo';
 import { Dialog } from '@/components/dialog';
 import { ErrorMessage, Loading, StatusBadge } from '@/components/feedback';
 import { useApiToken } from '@/lib/api-token';
@@ -238,7 +238,7 @@ function ChannelPanel({ c, onOpen }: { c: ChannelDetail; onOpen: (id: number) =>
   return (
     <div className="stack">
       <div className="row gap">
-        <ChannelLogo name={c.name} src={c.logo} size={56} />
+        <ChannelLogo name={c.name} src={logoSource(c)} size={56} />
         <div className="grow">
           <div className="small muted">
             {[c.number != null ? `#${c.number}` : null, c.category, c.country, c.region, c.variant].filter(Boolean).join(' · ') || 'no category'}

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { ChannelLogo } from '@/components/channel-logo';
+import { ChannelLogo, logoSource } from '@/components/channel-logo';
 import { useDebouncedValue } from '@/hooks/use-debounced-value';
 import { useNowNext, type OnNow } from '@/features/channels/api/get-now-next';
 import { plural } from '@/lib/format';
@@ -182,7 +182,7 @@ export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, 
                       onClick={() => onOpen(c.id)}
                       aria-label={`${c.name}, ${h.label}`}
                     >
-                      <ChannelLogo name={c.name} src={c.logo} size={64} />
+                      <ChannelLogo name={c.name} src={logoSource(c)} size={64} />
                       <span className="tile-name">{c.name}</span>
                       <span className={`dot dot-${h.tone}`} aria-hidden="true" />
                     </button>
@@ -210,7 +210,7 @@ export function ChannelBrowser({ items, hasMore, loadingMore, loadMore, onOpen, 
                         onFocus={() => setActive(index)}
                         onClick={() => onOpen(c.id)}
                       >
-                        <ChannelLogo name={c.name} src={c.logo} size={36} />
+                        <ChannelLogo name={c.name} src={logoSource(c)} size={36} />
                         <span className="channel-main">
                           <span className="channel-name">
                             {c.number != null ? <span className="chno">{c.number}</span> : null}

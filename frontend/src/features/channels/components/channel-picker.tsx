@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { ChannelLogo } from '@/components/channel-logo';
+import { ChannelLogo, logoSource } from '@/components/channel-logo';
 import { ErrorMessage } from '@/components/feedback';
 import { getChannels } from '@/features/channels/api/get-channels';
 import { useDebouncedValue } from '@/hooks/use-debounced-value';
@@ -41,7 +41,7 @@ export function ChannelPicker({
         <ul className="picker-results" aria-label="Matching channels">
           {items.map((c) => (
             <li key={c.id}>
-              <ChannelLogo name={c.name} src={c.logo} size={24} />
+              <ChannelLogo name={c.name} src={logoSource(c)} size={24} />
               <span className="grow">
                 {c.name} <span className="small muted">{[c.category, c.country].filter(Boolean).join(' · ')} · {plural(c.stream_count, 'stream')}</span>
               </span>

@@ -27,7 +27,7 @@ type Draft = {
 function toDraft(p: Provider | null): Draft {
   return {
     name: p?.name ?? '',
-    kind: p?.kind ?? 'm3u',
+    kind: (p?.kind ?? 'm3u') as ProviderKind,
     url: p?.url ?? '',
     username: p?.username ?? '',
     password: '',
@@ -36,7 +36,7 @@ function toDraft(p: Provider | null): Draft {
     priority: String(p?.priority ?? 0),
     max_connections: p?.max_connections == null ? '' : String(p.max_connections),
     refresh_minutes: p?.refresh_minutes == null ? '' : String(p.refresh_minutes),
-    output_format: p?.output_format ?? 'ts',
+    output_format: (p?.output_format ?? 'ts') as Draft['output_format'],
     epg_url: p?.epg_url ?? '',
     enabled: p?.enabled ?? true,
   };

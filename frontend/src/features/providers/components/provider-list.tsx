@@ -38,7 +38,7 @@ function ProviderCard({ p, onEdit, onGroups }: { p: Provider; onEdit: () => void
       {showLast && p.last_sync_message ? (
         <p className={`small ${p.last_sync_status === 'failed' ? 'bad-text' : 'muted'}`}>{p.last_sync_message}</p>
       ) : null}
-      {p.account && (p.account as Partial<Account>).status ? <AccountInfo account={p.account} /> : null}
+      {p.account && (p.account as Partial<Account>).status ? <AccountInfo account={p.account as Account} /> : null}
       {jobId != null ? <JobProgress jobId={jobId} label={`Sync ${p.name}`} /> : null}
       <ErrorMessage error={sync.error} title="Sync could not start" />
       <ErrorMessage error={del.error} title="Delete failed" />

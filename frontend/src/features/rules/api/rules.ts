@@ -2,7 +2,7 @@ import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/r
 import { api } from '@/lib/api-client';
 import type { MergeRule, Page } from '@/types/api';
 
-export type RuleInput = Omit<MergeRule, 'id'>;
+export type RuleInput = Omit<MergeRule, 'id' | 'created_at' | 'updated_at'>;
 
 export const getRules = async () => {
   const r = await api.get<Page<MergeRule> | MergeRule[]>('/api/rules', { query: { limit: 500 } });

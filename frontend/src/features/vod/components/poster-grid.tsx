@@ -77,7 +77,7 @@ export function PosterGrid({
                     aria-label={`${t.title}${t.year ? ` (${t.year})` : ''}`}
                     data-testid="poster"
                   >
-                    <Poster title={t.title} src={t.poster} />
+                    <Poster title={t.title} src={t.poster_proxy || t.poster} />
                     <span className="poster-title">{t.title}</span>
                     <span className="poster-meta">{[t.year, t.genre ?? t.category].filter(Boolean).join(' · ') || '\u00a0'}</span>
                   </button>

@@ -56,7 +56,7 @@ function MovieBody({ t }: { t: VodTitle }) {
   return (
     <div className="stack">
       <div className="vod-detail">
-        <Poster title={t.title} src={t.poster} />
+        <Poster title={t.title} src={t.poster_proxy || t.poster} />
         <div className="stack">
           <Facts t={t} />
           <div>
@@ -84,7 +84,7 @@ function SeriesBody({ t }: { t: VodTitle }) {
   return (
     <div className="stack">
       <div className="vod-detail">
-        <Poster title={t.title} src={t.poster} />
+        <Poster title={t.title} src={t.poster_proxy || t.poster} />
         <div className="stack">
           <Facts t={{ ...t, ...(d ?? {}) }} />
           {d?.plot ? <p>{d.plot}</p> : null}
