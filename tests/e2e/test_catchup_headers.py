@@ -12,6 +12,7 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -248,4 +249,40 @@ def test_play_stream_honours_proxy_mode(ready: Ready, cdn: Cdn) -> None:
         # The player sends nothing: strmline sends the Referer the stream needs.
         decode_frames(url)
     finally:
+        stack.api("PATCH", "/api/settings", json={"playback": {"mode": "redirect"}})
+
+
+def test_proxy_fails_over_from_a_referer_protected_stream(ready: Ready, cdn: Cdn) -> None:
+    """The CDN stream (403 without its Referer) is first: strmline sends the Referer, plays it,
+    and when it dies mid-stream the same player keeps decoding from the next stream."""
+    stack = ready.stack
+    parts = urlsplit(cdn.stream_url).path.strip("/").split("/")  # cdn/<account>/<id>.ts
+    account, fake_id = parts[1], int(parts[-1].split(".")[0])
+    # A TS response in progress ignores new faults: this one ends after ~5 s of media.
+    stack.provider.control(
+        "stream-fault",
+        {"stream_id": fake_id, "account": account, "kind": "die_after",
+         "after_bytes": 600_000, "times": 1},
+    )  # fmt: skip
+    stack.api("PATCH", "/api/settings", json={"playback": {"mode": "proxy"}})
+    url = f"{stack.url}/play/{cdn.channel_id}?token={stack.token}"
+
+    def viewer() -> dict[str, Any] | None:
+        items = stack.api("GET", "/api/streams/active")["items"]
+        return next((v for v in items if v["channel_id"] == cdn.channel_id), None)
+
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            decoding = pool.submit(decode_frames, url, frames=400, timeout=120)
+            first = stack.wait_for("the viewer on the CDN stream", viewer, timeout=30)
+            assert first["stream_id"] == cdn.stream_id, first
+            switched = stack.wait_for(
+                "the switch off the dying CDN stream",
+                lambda: (v := viewer()) and v["switches"] >= 1 and v,
+                timeout=60,
+            )
+            assert switched["stream_id"] != cdn.stream_id, switched
+            assert decoding.result(timeout=150) >= 400
+    finally:
+        stack.provider.control("clear", {})
         stack.api("PATCH", "/api/settings", json={"playback": {"mode": "redirect"}})
