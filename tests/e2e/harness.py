@@ -177,6 +177,15 @@ class Stack:
             self.check_alive()
             time.sleep(0.5)
 
+    def wait_no_viewers(self, timeout: float = 60) -> None:
+        """Until no viewer is listed in any process: players of earlier tests hold provider
+        connections (a browser's live HLS lingers until its idle timeout)."""
+        self.wait_for(
+            "earlier tests' viewers to leave",
+            lambda: not self.api("GET", "/api/streams/active")["items"],
+            timeout=timeout,
+        )
+
     def close(self) -> None:
         self.http.close()
         for p in reversed(self.procs):

@@ -256,6 +256,7 @@ def test_proxy_fails_over_from_a_referer_protected_stream(ready: Ready, cdn: Cdn
     """The CDN stream (403 without its Referer) is first: strmline sends the Referer, plays it,
     and when it dies mid-stream the same player keeps decoding from the next stream."""
     stack = ready.stack
+    stack.wait_no_viewers()  # earlier players would hold the provider's connections
     parts = urlsplit(cdn.stream_url).path.strip("/").split("/")  # cdn/<account>/<id>.ts
     account, fake_id = parts[1], int(parts[-1].split(".")[0])
     # A TS response in progress ignores new faults: this one ends after ~5 s of media.

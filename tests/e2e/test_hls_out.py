@@ -5,15 +5,25 @@ browser player relies on it (every segment starts with PAT/PMT and decodes on it
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import Ready
 from tests.e2e.harness import FFMPEG, decode_frames
 from tests.e2e.test_flow import _m3u_entries
 from tests.e2e.test_playback import _hls_first_channel
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _segmenters_gone(ready: Ready) -> Iterator[None]:
+    """The live HLS these tests start lingers until its idle timeout; later tests count
+    viewers and provider connections, so the module ends when it is gone."""
+    yield
+    ready.stack.wait_no_viewers(timeout=60)
 
 
 def _hls_url(play_url: str) -> str:

@@ -114,6 +114,7 @@ def test_two_api_processes_share_a_providers_connection_limit(ready: Ready) -> N
     stack = ready.stack
     if stack.mode != "scaled":
         pytest.skip("connection limits across processes need Redis (the scaled setup)")
+    stack.wait_no_viewers()
     pid = ready.providers[PROVIDER]
     limit = provider_limit(stack, pid)
     targets = channels_on(ready, pid, limit + 2)

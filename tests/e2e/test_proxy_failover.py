@@ -12,8 +12,7 @@ import pytest
 
 from tests.e2e.conftest import Ready
 from tests.e2e.harness import decode_frames
-from tests.e2e.test_flow import _channel_with_two_ts_streams
-from tests.e2e.test_playback import _hls_first_channel
+from tests.e2e.test_flow import _m3u_entries
 
 # The demo clip runs at 25 fps: 400 frames are 16 s of video, the fault comes at about 5 s.
 FRAMES = 400
@@ -25,6 +24,33 @@ def _fake_stream(url: str) -> tuple[str, int]:
     return parts[-3], int(parts[-1].split(".")[0])
 
 
+def _kind(stream: dict[str, Any]) -> str:
+    return "hls" if urlsplit(stream["url"]).path.endswith(".m3u8") else "ts"
+
+
+# Channels these tests played: each case takes a channel no other case (or test) has touched,
+# so no stream of it carries a failure another failover recorded.
+_USED: set[int] = set()
+
+
+def _fresh_channel(ready: Ready, kind: str) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """A channel of healthy streams, not played before, with a ``kind`` stream from the fake
+    provider's /live or /hls paths and another stream to fail over to; the play URL and that
+    stream (pinned first by the caller)."""
+    for _, url in reversed(_m3u_entries(ready.m3u)):
+        channel_id = int(urlsplit(url).path.rstrip("/").split("/")[-1])
+        if channel_id in _USED:
+            continue
+        detail = ready.stack.api("GET", f"/api/channels/{channel_id}")
+        streams = detail["streams"]
+        healthy = all(s["active"] and not s.get("failure_reason") for s in streams)
+        wanted = [s for s in streams if _kind(s) == kind and "/cdn/" not in s["url"]]
+        if len(streams) >= 2 and healthy and wanted and not any(s["pinned"] for s in streams):
+            _USED.add(channel_id)
+            return detail, url, wanted[0]
+    raise AssertionError(f"no unplayed channel with a healthy {kind} stream and a second stream")
+
+
 def _viewer(ready: Ready, channel_id: int) -> dict[str, Any] | None:
     items = ready.stack.api("GET", "/api/streams/active")["items"]
     mine = [v for v in items if v["channel_id"] == channel_id]
@@ -34,14 +60,11 @@ def _viewer(ready: Ready, channel_id: int) -> dict[str, Any] | None:
 @pytest.mark.parametrize("upstream", ["ts", "hls", "hls-aes128"])
 def test_proxy_fails_over_mid_stream(ready: Ready, upstream: str) -> None:
     stack = ready.stack
-    pinned: int | None = None
-    if upstream == "ts":
-        channel = _channel_with_two_ts_streams(ready, skip=3)
-        detail, url = channel, channel["play_url"]
-    else:
-        detail, url, pinned = _hls_first_channel(ready)
-    assert len(detail["streams"]) >= 2, detail["streams"]
-    first = detail["streams"][0]
+    # Another test's players would hold the provider's connections and move the hub off the
+    # pinned stream before any fault.
+    stack.wait_no_viewers()
+    detail, url, first = _fresh_channel(ready, "ts" if upstream == "ts" else "hls")
+    stack.api("POST", f"/api/streams/{first['id']}/pin", json={"rank": 1})
     account, fake_id = _fake_stream(first["url"])
     fault = {"stream_id": fake_id, "account": account}
     if upstream == "ts":
@@ -60,7 +83,7 @@ def test_proxy_fails_over_mid_stream(ready: Ready, upstream: str) -> None:
                 lambda: _viewer(ready, detail["id"]),
                 timeout=30,
             )
-            assert watching["stream_id"] == first["id"], watching
+            assert watching["stream_id"] == first["id"], (watching, detail["streams"])
             if upstream != "ts":
                 # HLS is fetched segment by segment: the next requests of it fail from now on.
                 stack.provider.control("stream-fault", {**fault, "kind": "dead"})
@@ -75,5 +98,4 @@ def test_proxy_fails_over_mid_stream(ready: Ready, upstream: str) -> None:
     finally:
         stack.provider.control("clear", {})
         stack.api("PATCH", "/api/settings", json={"playback": {"mode": "redirect"}})
-        if pinned is not None:
-            stack.api("POST", f"/api/streams/{pinned}/pin", json={"rank": None})
+        stack.api("POST", f"/api/streams/{first['id']}/pin", json={"rank": None})

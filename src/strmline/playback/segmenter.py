@@ -30,7 +30,9 @@ __all__ = ["HlsOutputs", "Segmenter"]
 
 TARGET_SECONDS = 2.0
 KEEP_SEGMENTS = 8
-IDLE_SECONDS = 30.0
+# A player asks for the playlist every target duration; after this long nobody is watching,
+# and the provider connection is given back.
+IDLE_SECONDS = 15.0
 # Without a keyframe this far in, a segment is cut anyway: a player waits no longer.
 MAX_SEGMENT_BYTES = 16 << 20
 
