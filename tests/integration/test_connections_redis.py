@@ -117,8 +117,8 @@ async def test_user_slots_and_viewers_are_shared(prefix: str) -> None:
         assert isinstance(first, Lease) and isinstance(second, Lease)
         assert await a.take_user(42, 2) is None
         assert await b.take_user(43, 2) is not None  # another user
-        a.watch("1", lambda: {"channel_id": 1, "user_id": 42})
-        b.watch("9", lambda: {"channel_id": 2, "user_id": 42})
+        a.watch("1", lambda: {"channel_id": 1, "user_id": 42}, lambda: None)
+        b.watch("9", lambda: {"channel_id": 2, "user_id": 42}, lambda: None)
         await asyncio.sleep(0.2)  # the announcements are written in the background
         listed = await a.viewers([])
         assert sorted(v["channel_id"] for v in listed) == [1, 2]
@@ -130,3 +130,44 @@ async def test_user_slots_and_viewers_are_shared(prefix: str) -> None:
         assert await b.take_user(42, 2) is not None
     finally:
         await shut(a, b)
+
+
+async def test_an_admin_in_one_process_stops_a_viewer_of_another(prefix: str) -> None:
+    a, b = process(prefix), process(prefix)
+    stopped: list[str] = []
+    try:
+        b.watch("7", lambda: {"channel_id": 3}, lambda: stopped.append("b7"))
+        b.watch("8", lambda: {"channel_id": 4}, lambda: stopped.append("b8"))
+        for _ in range(50):  # listed and b's stop listener subscribed, in the background
+            if len(await a.viewers([])) == 2 and await a.redis.pubsub_numsub(
+                f"{prefix}:conn:viewers:stop"
+            ) == [(f"{prefix}:conn:viewers:stop".encode(), 1)]:
+                break
+            await asyncio.sleep(0.05)
+        assert await a.stop(b.viewer_name("7"))
+        for _ in range(50):
+            if stopped:
+                break
+            await asyncio.sleep(0.05)
+        assert stopped == ["b7"]  # only that viewer; the other goes on
+        assert not await a.stop(b.viewer_name("7")) or stopped == ["b7"]
+        assert not await a.stop(f"{b.process}:99")  # never listed
+        assert not await a.stop("nobody:1:x:1")
+        b.unwatch("8")
+        await asyncio.sleep(0.2)
+        assert not await a.stop(b.viewer_name("8"))  # left: nothing to stop
+        assert stopped == ["b7"]
+    finally:
+        await shut(a, b)
+
+
+async def test_a_viewer_of_this_process_stops_without_redis_round_trips(prefix: str) -> None:
+    a = process(prefix)
+    stopped: list[int] = []
+    try:
+        a.watch("1", lambda: {"channel_id": 1}, lambda: stopped.append(1))
+        assert await a.stop(a.viewer_name("1"))
+        assert stopped == [1]
+        assert not await a.stop(a.viewer_name("1"))  # once
+    finally:
+        await shut(a)

@@ -38,6 +38,8 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from strmline.playback.errors import ProxyFailed
+
 Purpose = Literal["view", "health"]
 
 __all__ = [
@@ -106,8 +108,11 @@ class ConnectionTracker:
     """The in-process backend: counts live in this process's memory."""
 
     def __init__(self) -> None:
+        # Names this process's viewers apart from every other process's (``stop`` routes by it).
+        self.process = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._usage: dict[int, _Usage] = {}
         self._users: dict[int, int] = {}
+        self._stoppers: dict[str, Callable[[], None]] = {}  # viewer name → how to end it
         # Plain futures rather than an asyncio.Condition: the module-level tracker outlives any
         # one event loop (CLI runs, test loops), and a Condition binds to the first loop it sees.
         self._waiters: set[asyncio.Future[None]] = set()
@@ -217,15 +222,33 @@ class ConnectionTracker:
 
     # -- who is watching ----------------------------------------------------------------------
 
-    def watch(self, key: str, info: Callable[[], dict[str, Any]]) -> None:
-        """Announce a viewer; ``info`` describes it now (called again at every heartbeat)."""
+    def viewer_name(self, key: str) -> str:
+        """A viewer's name across processes (what ``GET /api/streams/active`` calls its id)."""
+        return f"{self.process}:{key}"
+
+    def watch(self, key: str, info: Callable[[], dict[str, Any]], stop: Callable[[], None]) -> None:
+        """Announce a viewer; ``info`` describes it now (called again at every heartbeat),
+        ``stop`` ends its stream (an admin's :meth:`stop`)."""
+        self._stoppers[self.viewer_name(key)] = stop
 
     def unwatch(self, key: str) -> None:
         """The viewer left."""
+        self._stoppers.pop(self.viewer_name(key), None)
 
     async def viewers(self, local: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Every viewer: ``local`` is this process's list, which in-process is all of them."""
         return local
+
+    async def stop(self, name: str) -> bool:
+        """End a viewer's stream, in whichever process serves it; False: no such viewer."""
+        return self._stop_here(name)
+
+    def _stop_here(self, name: str) -> bool:
+        stop = self._stoppers.pop(name, None)
+        if stop is None:
+            return False
+        stop()
+        return True
 
     async def close(self) -> None:
         """Stop background work (the Redis backend's heartbeat); leases still held expire."""
@@ -300,7 +323,6 @@ class RedisConnectionTracker(ConnectionTracker):
         self.prefix = f"{prefix}:conn"
         self.lease_seconds = lease_seconds
         self.heartbeat_seconds = heartbeat_seconds
-        self.process = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._ids = itertools.count(1)
         self._held: dict[str, str] = {}  # member → its set's key
         self._watched: dict[str, Callable[[], dict[str, Any]]] = {}
@@ -308,6 +330,7 @@ class RedisConnectionTracker(ConnectionTracker):
         self._count = redis.register_script(_COUNT)
         self._list = redis.register_script(_VIEWERS)
         self._heartbeat: asyncio.Task[None] | None = None
+        self._stop_listener: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
         self._warned = False
 
@@ -391,14 +414,17 @@ class RedisConnectionTracker(ConnectionTracker):
 
     # -- viewers ------------------------------------------------------------------------------
 
-    def watch(self, key: str, info: Callable[[], dict[str, Any]]) -> None:
-        name = f"{self.process}:{key}"
+    def watch(self, key: str, info: Callable[[], dict[str, Any]], stop: Callable[[], None]) -> None:
+        super().watch(key, info, stop)
+        name = self.viewer_name(key)
         self._watched[name] = info
         self._ensure_heartbeat()
+        self._ensure_stop_listener()
         self._spawn(self._list_one(name, info))
 
     def unwatch(self, key: str) -> None:
-        name = f"{self.process}:{key}"
+        super().unwatch(key)
+        name = self.viewer_name(key)
         if self._watched.pop(name, None) is not None:
             self._spawn(self._unlist(name))
 
@@ -433,6 +459,50 @@ class RedisConnectionTracker(ConnectionTracker):
             self._degraded(exc)
             return local
         return [orjson.loads(row) for row in rows if row]
+
+    # -- stopping a viewer of any process -----------------------------------------------------
+
+    @property
+    def _stop_channel(self) -> str:
+        return f"{self.prefix}:viewers:stop"
+
+    async def stop(self, name: str) -> bool:
+        if self._stop_here(name):
+            return True
+        if name.startswith(f"{self.process}:"):
+            return False  # ours, and gone already
+        # Another process's viewer: it must be listed (alive), and that process listening.
+        try:
+            score = await self.redis.zscore(f"{self.prefix}:viewers", name)
+            if score is None or score < time.time():
+                return False
+            return int(await self.redis.publish(self._stop_channel, name)) > 0
+        except (RedisError, OSError) as exc:
+            raise ProxyFailed(f"could not ask the other strmline processes (Redis: {exc})") from exc
+
+    def _ensure_stop_listener(self) -> None:
+        if self._stop_listener is None or self._stop_listener.done():
+            self._stop_listener = asyncio.get_running_loop().create_task(
+                self._listen_for_stops(), name="strmline-viewer-stops"
+            )
+
+    async def _listen_for_stops(self) -> None:
+        """Run while this process lives: another process's admin may stop one of our viewers."""
+        while True:
+            pubsub: Any = self.redis.pubsub()  # redis-py leaves parts of PubSub untyped
+            try:
+                await pubsub.subscribe(self._stop_channel)
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+                    if message is not None:
+                        data = message.get("data")
+                        self._stop_here(data.decode() if isinstance(data, bytes) else str(data))
+            except (RedisError, OSError) as exc:
+                log.info("viewer stop channel lost (retrying): %s", exc)
+                await asyncio.sleep(1.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
 
     # -- heartbeat ----------------------------------------------------------------------------
 
@@ -479,11 +549,12 @@ class RedisConnectionTracker(ConnectionTracker):
 
     async def close(self) -> None:
         """Stop the heartbeat and let pending releases finish (held leases then expire)."""
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-            self._heartbeat = None
+        for task in (self._heartbeat, self._stop_listener):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._heartbeat = self._stop_listener = None
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
 

@@ -82,6 +82,8 @@ class Viewer:
     bytes_sent: int = 0
     session_id: int | None = None
     dropped: bool = False
+    user_agent: str | None = None  # the player's
+    address: str | None = None  # where it connects from
 
 
 class ChannelHub:
@@ -107,7 +109,9 @@ class ChannelHub:
 
     # -- viewers ------------------------------------------------------------------------------
 
-    def join(self, user_id: int | None) -> Viewer:
+    def join(
+        self, user_id: int | None, *, user_agent: str | None = None, address: str | None = None
+    ) -> Viewer:
         if self._grace is not None:
             self._grace.cancel()
             self._grace = None
@@ -118,6 +122,8 @@ class ChannelHub:
             queue=asyncio.Queue(maxsize=self.opts.client_buffer_chunks),
             switch_base=self.switches,
             need_start=self.streaming,
+            user_agent=user_agent,
+            address=address,
         )
         if client.need_start:
             start = self.gop.snapshot()
@@ -138,6 +144,12 @@ class ChannelHub:
         self._grace = None
         if not self.clients and self._task is not None:
             self._task.cancel()
+
+    def stop_viewer(self, client: Viewer) -> None:
+        """An admin ended this viewer's stream (the others of the channel go on)."""
+        self.clients.discard(client)
+        end_queue(client.queue)
+        log.info("channel %s: an admin stopped viewer %s", self.channel_id, client.id)
 
     def _drop(self, client: Viewer) -> None:
         """A viewer that cannot keep up: end its stream instead of buffering without bound."""

@@ -62,14 +62,21 @@ class ProxyRegistry:
     def next_client_id(self) -> int:
         return next(self._ids)
 
-    async def subscribe(self, channel_id: int, user_id: int | None) -> Subscription:
+    async def subscribe(
+        self,
+        channel_id: int,
+        user_id: int | None,
+        *,
+        user_agent: str | None = None,
+        address: str | None = None,
+    ) -> Subscription:
         """Join (or start) the channel's hub once its first packets are ready.
 
         Raises :class:`~strmline.errors.NotFound` for a channel without streams and a
         :class:`~strmline.playback.errors.PlaybackError` when nothing can play."""
         slot = await self._user_slot(user_id)
         hub = self.hub(channel_id)
-        viewer = hub.join(user_id)
+        viewer = hub.join(user_id, user_agent=user_agent, address=address)
         try:
             outcome = await asyncio.shield(hub.ready)
         except BaseException:  # the client went away while the channel was starting
@@ -90,7 +97,9 @@ class ProxyRegistry:
             stream_id=hub.current.stream_id if hub.current else None,
             started_at=viewer.started_at,
         )
-        self.tracker.watch(str(viewer.id), lambda: describe(hub, viewer, iso=True))
+        self.tracker.watch(
+            str(viewer.id), lambda: describe(hub, viewer, iso=True), lambda: hub.stop_viewer(viewer)
+        )
         return Subscription(self, hub, viewer, slot)
 
     async def _user_slot(self, user_id: int | None) -> Lease | None:
@@ -115,6 +124,22 @@ class ProxyRegistry:
         without Redis)."""
         return await self.tracker.viewers(self.active_sessions())
 
+    async def stop(self, viewer_id: str, *, settle: float = 2.0) -> bool:
+        """End one viewer's stream (an id from :meth:`all_sessions`), in whichever process
+        serves it; False when there is no such viewer (any more).
+
+        Returns once the viewer has left the list (or after ``settle`` seconds), so a list asked
+        for next no longer shows it."""
+        if not await self.tracker.stop(viewer_id):
+            return False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settle
+        while loop.time() < deadline:
+            if all(v.get("id") != viewer_id for v in await self.all_sessions()):
+                break
+            await asyncio.sleep(0.05)
+        return True
+
     async def close(self) -> None:
         for hub in list(self.hubs.values()):
             await hub.stop()
@@ -127,10 +152,13 @@ def describe(hub: ChannelHub, client: Viewer, *, iso: bool = False) -> dict[str,
     """One viewer as ``GET /api/streams/active`` lists it (``iso``: times as text, for Redis)."""
     current = hub.current
     return {
+        "id": hub.registry.tracker.viewer_name(str(client.id)),
         "channel_id": hub.channel_id,
         "stream_id": current.stream_id if current else None,
         "provider_id": current.provider_id if current else None,
         "user_id": client.user_id,
+        "user_agent": client.user_agent,
+        "address": client.address,
         "session_id": client.session_id,
         "started_at": client.started_at.isoformat() if iso else client.started_at,
         "bytes_sent": client.bytes_sent,

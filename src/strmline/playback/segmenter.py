@@ -169,14 +169,23 @@ class HlsOutputs:
         self._by_channel: dict[int, Segmenter] = {}
         self._lock = asyncio.Lock()
 
-    async def get(self, channel_id: int, user_id: int | None) -> Segmenter:
+    async def get(
+        self,
+        channel_id: int,
+        user_id: int | None,
+        *,
+        user_agent: str | None = None,
+        address: str | None = None,
+    ) -> Segmenter:
         """The channel's running segmenter, started (joining its hub) when there is none.
 
         Raises what :meth:`ProxyRegistry.subscribe` raises when the channel cannot play."""
         async with self._lock:
             seg = self._by_channel.get(channel_id)
             if seg is None or seg.done:
-                subscription = await self.registry.subscribe(channel_id, user_id)
+                subscription = await self.registry.subscribe(
+                    channel_id, user_id, user_agent=user_agent, address=address
+                )
                 seg = Segmenter(subscription, idle=self._idle)
                 self._by_channel[channel_id] = seg
                 self.registry.spawn(self._run(seg))

@@ -56,7 +56,7 @@ async def hls_playlist(
     await session.commit()
     outputs = hls_outputs(request.app)
     try:
-        seg = await outputs.get(channel_id, user.id)
+        seg = await outputs.get(channel_id, user.id, **proxy.player_of(request))
     except StrmlineError as exc:
         raise proxy.api_error(exc) from None
     try:

@@ -20,7 +20,15 @@ from strmline.playback.errors import ConnectionLimited, ProxyClosed
 from strmline.playback.registry import ProxyRegistry
 from strmline.playback.sessions import SessionFactory
 
-__all__ = ["active_sessions", "all_active_sessions", "api_error", "proxy_response", "registry_for"]
+__all__ = [
+    "active_sessions",
+    "all_active_sessions",
+    "api_error",
+    "player_of",
+    "proxy_response",
+    "registry_for",
+    "stop_viewer",
+]
 
 # Nothing can play right now, but may in a moment: 503. A stream that failed: 502.
 _RETRY_LATER = (ConnectionLimited, ProxyClosed)
@@ -63,6 +71,21 @@ async def all_active_sessions(app: FastAPI) -> list[dict[str, Any]]:
     return await registry_for(app).all_sessions()
 
 
+async def stop_viewer(app: FastAPI, viewer_id: str) -> bool:
+    """End one viewer's stream, whichever API process serves it; False: no such viewer."""
+    return await registry_for(app).stop(viewer_id)
+
+
+def player_of(request: Request) -> dict[str, str | None]:
+    """Who is asking, as the list of viewers shows it (the address is the client's own behind
+    trusted proxies: the middleware has already put it in ``request.client``)."""
+    agent = request.headers.get("user-agent")
+    return {
+        "user_agent": agent[:200] if agent else None,
+        "address": request.client.host if request.client else None,
+    }
+
+
 async def proxy_response(
     request: Request,
     *,
@@ -74,7 +97,9 @@ async def proxy_response(
     """Join (or start) the channel's hub and stream its packets; 503/502 when nothing can play."""
     registry = registry_for(request.app, settings, session_factory)
     try:
-        subscription = await registry.subscribe(channel_id, user.id if user is not None else None)
+        subscription = await registry.subscribe(
+            channel_id, user.id if user is not None else None, **player_of(request)
+        )
     except StrmlineError as exc:
         # Answered here rather than raised: the response is the whole of this adapter's job,
         # and apps that mount it need no exception handlers.

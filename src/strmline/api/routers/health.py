@@ -1,15 +1,19 @@
-"""Stream health: start a check (admin), the summary by status and provider, live proxy sessions."""
+"""Stream health: start a check (admin), the summary by status and provider, live proxy sessions
+and stopping one."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, Field
 
 from strmline.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
+from strmline.api.errors import ApiError
 from strmline.api.outputs import proxy
 from strmline.api.schemas import JobAccepted
+from strmline.errors import StrmlineError
 from strmline.services import health as health_service
 
 router = APIRouter(tags=["health"])
@@ -39,10 +43,13 @@ class HealthSummary(HealthCounts):
 
 
 class ActiveSession(BaseModel):
+    id: str = Field(description="the viewer, to stop it: DELETE /api/streams/active/{id}")
     channel_id: int
     stream_id: int | None
     provider_id: int | None
     user_id: int | None
+    user_agent: str | None
+    address: str | None
     session_id: int | None
     started_at: datetime
     bytes_sent: int
@@ -80,3 +87,21 @@ async def summary(session: SessionDep, _: CurrentUser) -> HealthSummary:
 @router.get("/api/streams/active", summary="Live proxied viewing sessions (every API process)")
 async def active_streams(request: Request, _: AdminUser) -> ActiveSessions:
     return ActiveSessions.model_validate({"items": await proxy.all_active_sessions(request.app)})
+
+
+ViewerId = Annotated[str, Path(min_length=1, max_length=300, pattern=r"^[\w.:-]+$")]
+
+
+@router.delete(
+    "/api/streams/active/{viewer_id}",
+    status_code=204,
+    summary="Stop one viewer's stream (whichever API process serves it)",
+)
+async def stop_stream(viewer_id: ViewerId, request: Request, _: AdminUser) -> Response:
+    try:
+        stopped = await proxy.stop_viewer(request.app, viewer_id)
+    except StrmlineError as exc:
+        raise proxy.api_error(exc) from None
+    if not stopped:
+        raise ApiError(404, "not_found", f"no viewer {viewer_id} (the stream may have just ended)")
+    return Response(status_code=204)

@@ -1,13 +1,6 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
-import { api } from '@/lib/api-client';
-import type { Page, Provider } from '@/types/api';
+import { useQuery } from '@tanstack/react-query';
+import { getProvidersQueryOptions } from '@/lib/providers';
 
-export const getProviders = async (): Promise<Provider[]> => {
-  const r = await api.get<Page<Provider> | Provider[]>('/api/providers', { query: { limit: 500 } });
-  return Array.isArray(r) ? r : r.items;
-};
-
-export const getProvidersQueryOptions = () =>
-  queryOptions({ queryKey: ['providers', 'list'], queryFn: getProviders, staleTime: 30_000 });
+export { getProviders, getProvidersQueryOptions } from '@/lib/providers';
 
 export const useProviders = () => useQuery(getProvidersQueryOptions());

@@ -1,41 +1,9 @@
-import { infiniteQueryOptions, useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
+import { infiniteQueryOptions, useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
-import type { ChannelDetail, Page, User } from '@/types/api';
+import { getProvidersQueryOptions } from '@/lib/providers';
+import type { ActiveSession, ChannelDetail, HistoryItem, HistoryStats, Page, User } from '@/types/api';
 
-export type ActiveSession = {
-  channel_id: number;
-  stream_id: number | null;
-  provider_id: number | null;
-  user_id: number | null;
-  session_id: number | null;
-  started_at: string;
-  bytes_sent: number;
-  switches: number;
-  viewers_on_channel: number;
-};
-
-export type HistoryItem = {
-  id: number;
-  channel_id: number | null;
-  channel: string | null;
-  user_id: number | null;
-  username: string | null;
-  kind: string;
-  client: string | null;
-  started_at: string;
-  ended_at: string | null;
-  bytes_sent: number;
-  switches: number;
-};
-
-export type HistoryStats = {
-  days: number;
-  sessions: number;
-  failovers: number;
-  sessions_with_failover: number;
-  top_channels: Array<{ channel_id: number; channel: string | null; sessions: number; switches: number }>;
-  by_hour: number[];
-};
+export type { ActiveSession, HistoryItem, HistoryStats };
 
 /** Who is watching now (admins); refreshed every 5 s while the page is open. */
 export const useActiveSessions = (enabled: boolean) =>
@@ -46,6 +14,15 @@ export const useActiveSessions = (enabled: boolean) =>
     refetchInterval: 5_000,
     staleTime: 0,
   });
+
+/** End one viewer's stream (admins), whichever strmline process serves it. */
+export function useStopViewer() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.delete<void>(`/api/streams/active/${encodeURIComponent(id)}`),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['viewing', 'active'] }),
+  });
+}
 
 export const getHistoryQueryOptions = (userId: number | null) =>
   infiniteQueryOptions({
@@ -77,6 +54,10 @@ export const useUserNames = (enabled: boolean) =>
     staleTime: 60_000,
     select: (users: User[]) => new Map(users.map((u) => [u.id, u.username])),
   });
+
+/** Provider names for the list of viewers (admins). */
+export const useProviderNames = (enabled: boolean) =>
+  useQuery({ ...getProvidersQueryOptions(), enabled, select: (providers) => new Map(providers.map((p) => [p.id, p.name])) });
 
 /**
  * Names of the channels being watched: one request per distinct channel (a handful), cached

@@ -4,7 +4,9 @@ import { EmptyState, ErrorMessage, Loading } from '@/components/feedback';
 import { paths } from '@/config/paths';
 import { useIsAdmin } from '@/hooks/use-role';
 import { formatDate, plural, timeAgo } from '@/lib/format';
-import { useActiveSessions, useChannelNames, useHistory, useHistoryStats, useUserNames } from '@/features/viewing/api/viewing';
+import { ConfirmButton } from '@/components/confirm-button';
+import { useActiveSessions, useChannelNames, useHistory, useHistoryStats, useProviderNames, useStopViewer, useUserNames } from '@/features/viewing/api/viewing';
+import { playerName } from '@/features/viewing/lib/player';
 import { barWidths, bitrate, formatBytes, watchTime } from '@/features/viewing/lib/units';
 
 const channelLink = (id: number | null, name: string | null) =>
@@ -59,11 +61,14 @@ function ActiveViewers({ names }: { names: Map<number, string> | undefined }) {
   const active = useActiveSessions(true);
   const items = active.data?.items ?? [];
   const channelNames = useChannelNames(items.map((s) => s.channel_id));
+  const stop = useStopViewer();
+  const providerNames = useProviderNames(true);
   return (
     <section className="card stack" aria-label="Watching now">
       <h2>Watching now</h2>
-      <p className="small muted">Viewers streaming through strmline (proxy mode), on every strmline process. Players sent straight to a provider are not seen here.</p>
+      <p className="small muted">Viewers streaming through strmline (proxy mode and the web player), on every strmline process. Players sent straight to a provider are not seen here. Stop ends one viewer's stream; the others on the channel go on.</p>
       <ErrorMessage error={active.error} />
+      <ErrorMessage error={stop.error} />
       {active.isPending ? <Loading /> : null}
       {active.isSuccess && items.length === 0 ? <p className="muted">Nobody is watching through strmline right now.</p> : null}
       {items.length ? (
@@ -72,26 +77,44 @@ function ActiveViewers({ names }: { names: Map<number, string> | undefined }) {
             <tr>
               <th>Channel</th>
               <th>User</th>
-              <th>Provider stream</th>
+              <th>Player</th>
+              <th>Provider</th>
               <th>Since</th>
               <th>Sent</th>
               <th>Bit rate</th>
               <th>Failovers</th>
+              <th>
+                <span className="sr-only">Stop</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {items.map((s) => (
-              <tr key={`${s.session_id ?? 'x'}-${s.channel_id}-${s.started_at}`}>
+              <tr key={s.id}>
                 <td>
                   {channelLink(s.channel_id, channelNames.get(s.channel_id) ?? null)}
                   {s.viewers_on_channel > 1 ? <span className="small muted"> · {s.viewers_on_channel} viewers share it</span> : null}
                 </td>
                 <td>{s.user_id != null ? (names?.get(s.user_id) ?? `user ${s.user_id}`) : 'a media server token'}</td>
-                <td className="small">{s.stream_id != null ? `stream ${s.stream_id} of provider ${s.provider_id ?? '?'}` : 'connecting'}</td>
+                <td className="small" title={s.user_agent ?? undefined}>
+                  {playerName(s.user_agent)}
+                  {s.address ? <span className="muted"> · {s.address}</span> : null}
+                </td>
+                <td className="small">{s.stream_id != null ? `${(s.provider_id != null ? providerNames.data?.get(s.provider_id) : null) ?? `provider ${s.provider_id ?? '?'}`} · stream ${s.stream_id}` : 'connecting'}</td>
                 <td>{timeAgo(s.started_at)}</td>
                 <td>{formatBytes(s.bytes_sent)}</td>
                 <td>{bitrate(s.bytes_sent, s.started_at)}</td>
                 <td>{s.switches}</td>
+                <td>
+                  <ConfirmButton
+                    question={`Stop ${channelNames.get(s.channel_id) ?? `channel ${s.channel_id}`} for this viewer?`}
+                    confirmLabel="Stop it"
+                    disabled={stop.isPending && stop.variables === s.id}
+                    onConfirm={() => stop.mutate(s.id)}
+                  >
+                    Stop
+                  </ConfirmButton>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -183,6 +206,9 @@ function History({ userId, showUser }: { userId: number | null; showUser: boolea
               <th>Watched</th>
               <th>Sent</th>
               <th>Failovers</th>
+              <th>
+                <span className="sr-only">Stop</span>
+              </th>
             </tr>
           </thead>
           <tbody>
