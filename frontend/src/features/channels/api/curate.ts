@@ -14,7 +14,14 @@ function refreshLists(qc: QueryClient, categories = false) {
   if (categories) void qc.invalidateQueries({ queryKey: ['categories'] });
 }
 
-export type ChannelPatch = { name?: string; number?: number | null; category?: string | null; logo?: string | null; enabled?: boolean };
+export type ChannelPatch = {
+  name?: string;
+  number?: number | null;
+  category?: string | null;
+  logo?: string | null;
+  enabled?: boolean;
+  stream_profile?: string | null; // null: the provider's
+};
 
 export function useUpdateChannel(id: number) {
   const qc = useQueryClient();

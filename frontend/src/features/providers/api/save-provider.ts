@@ -2,6 +2,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
 import type { Provider, ProviderKind } from '@/types/api';
 
+type PlayMode = Provider['play_mode'];
+
 export type ProviderInput = {
   name: string;
   kind: ProviderKind;
@@ -16,6 +18,9 @@ export type ProviderInput = {
   output_format: 'ts' | 'm3u8';
   epg_url?: string | null;
   enabled: boolean;
+  play_mode?: PlayMode;
+  /** A profile name (GET /api/stream-profiles); null: none, the play mode and settings decide. */
+  stream_profile?: string | null;
 };
 
 export const createProvider = (body: ProviderInput) => api.post<Provider>('/api/providers', body);

@@ -4,8 +4,10 @@ import { fieldErrors } from '@/lib/api-client';
 import { formatNumber } from '@/lib/format';
 import { useDeleteProvider } from '@/features/providers/api/delete-provider';
 import { useSaveProvider, type ProviderInput } from '@/features/providers/api/save-provider';
+import { useStreamProfiles } from '@/features/providers/api/stream-profiles';
 import { useTestProvider } from '@/features/providers/api/test-provider';
 import { AccountInfo } from '@/features/providers/components/account-info';
+import { findProfile, PLAY_MODES, playBadges, playbackSummary, profileOptions, type PlayMode } from '@/features/providers/lib/playback';
 import type { Provider, ProviderKind } from '@/types/api';
 
 type Draft = {
@@ -22,6 +24,8 @@ type Draft = {
   output_format: 'ts' | 'm3u8';
   epg_url: string;
   enabled: boolean;
+  play_mode: PlayMode;
+  stream_profile: string; // '' = none
 };
 
 function toDraft(p: Provider | null): Draft {
@@ -39,6 +43,8 @@ function toDraft(p: Provider | null): Draft {
     output_format: (p?.output_format ?? 'ts') as Draft['output_format'],
     epg_url: p?.epg_url ?? '',
     enabled: p?.enabled ?? true,
+    play_mode: p?.play_mode ?? 'auto',
+    stream_profile: p?.stream_profile ?? '',
   };
 }
 
@@ -61,7 +67,8 @@ export function validateProvider(d: Draft, editing: boolean): Record<string, str
   return e;
 }
 
-function toInput(d: Draft, editing: boolean): ProviderInput {
+function toInput(d: Draft, before: Provider | null): ProviderInput {
+  const editing = before != null;
   const body: ProviderInput = {
     name: d.name.trim(),
     kind: d.kind,
@@ -75,8 +82,12 @@ function toInput(d: Draft, editing: boolean): ProviderInput {
     output_format: d.output_format,
     epg_url: d.epg_url.trim() || null,
     enabled: d.enabled,
+    play_mode: d.play_mode,
   };
   if (d.password || !editing) body.password = d.password || null;
+  // Sent only when changed: the server checks a profile it is sent, and one whose program was
+  // uninstalled since would then block saving any other field.
+  if ((d.stream_profile || null) !== (before?.stream_profile ?? null)) body.stream_profile = d.stream_profile || null;
   return body;
 }
 
@@ -106,7 +117,7 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
     test.reset();
     const isNew = saved == null;
     save.mutate(
-      { id: saved?.id ?? null, body: toInput(draft, saved != null) },
+      { id: saved?.id ?? null, body: toInput(draft, saved) },
       {
         onSuccess: (p) => {
           if (andTest && isNew) {
@@ -154,6 +165,9 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
     />
   );
   const xtream = draft.kind === 'xtream';
+  const profiles = useStreamProfiles();
+  const chosenProfile = findProfile(profiles.data, draft.stream_profile);
+  const marks = playBadges({ play_mode: draft.play_mode, stream_profile: draft.stream_profile || null });
 
   return (
     <form className="stack" onSubmit={(e) => submit(e)} noValidate aria-label={saved ? 'Edit provider' : 'Add provider'}>
@@ -215,6 +229,41 @@ export function ProviderForm({ provider, onSaved }: { provider: Provider | null;
           </div>
           {field('user_agent', 'User agent', text('user_agent', { placeholder: 'default' }))}
           {field('epg_url', 'Guide (XMLTV) URL', text('epg_url', { inputMode: 'url', placeholder: xtream ? 'automatic' : 'optional' }))}
+        </div>
+      </details>
+      <details>
+        <summary>
+          Playback
+          <span className="small muted">{marks.length ? ` · ${marks.map((m) => m.text).join(' · ')}` : ' · automatic'}</span>
+        </summary>
+        <div className="stack">
+          {field(
+            'play_mode',
+            'Play mode',
+            <select id="pf-play_mode" value={draft.play_mode} onChange={(e) => set('play_mode', e.target.value as PlayMode)}>
+              {PLAY_MODES.map((m) => (
+                <option key={m.value} value={m.value}>
+                  {m.label}
+                </option>
+              ))}
+            </select>,
+            playbackSummary(draft.play_mode, chosenProfile),
+          )}
+          {field(
+            'stream_profile',
+            'Stream profile',
+            <select id="pf-stream_profile" value={draft.stream_profile} onChange={(e) => set('stream_profile', e.target.value)}>
+              <option value="">Default (from settings)</option>
+              {profileOptions(profiles.data, draft.stream_profile).map((o) => (
+                <option key={o.value} value={o.value} disabled={o.disabled}>
+                  {o.label}
+                </option>
+              ))}
+            </select>,
+            profiles.isError
+              ? 'The list of profiles could not be loaded.'
+              : 'How strmline reads a stream it passes on: itself (proxy), or through a program such as ffmpeg whose output players get. Channels can choose their own.',
+          )}
         </div>
       </details>
       <label className="check">

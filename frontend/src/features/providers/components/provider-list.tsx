@@ -10,6 +10,7 @@ import { useSyncProvider } from '@/features/providers/api/sync-provider';
 import { AccountInfo } from '@/features/providers/components/account-info';
 import { ProviderForm } from '@/features/providers/components/provider-form';
 import { ProviderGroups } from '@/features/providers/components/provider-groups';
+import { playBadges } from '@/features/providers/lib/playback';
 import type { Account, Provider } from '@/types/api';
 
 function ProviderCard({ p, onEdit, onGroups }: { p: Provider; onEdit: () => void; onGroups: () => void }) {
@@ -18,6 +19,7 @@ function ProviderCard({ p, onEdit, onGroups }: { p: Provider; onEdit: () => void
   const showLast = jobId == null;
   const sync = useSyncProvider();
   const del = useDeleteProvider();
+  const marks = playBadges(p);
   return (
     <article className={`card provider-card${p.enabled ? '' : ' disabled'}`} aria-labelledby={`prov-${p.id}`}>
       <header className="row-between">
@@ -29,6 +31,15 @@ function ProviderCard({ p, onEdit, onGroups }: { p: Provider; onEdit: () => void
       <p className="small muted break">
         {p.kind === 'xtream' ? 'Xtream Codes' : 'M3U'} · {p.url}
       </p>
+      {marks.length ? (
+        <p className="row gap-sm wrap">
+          {marks.map((m) => (
+            <span key={m.text} className="badge badge-neutral" title={m.title}>
+              {m.text}
+            </span>
+          ))}
+        </p>
+      ) : null}
       <p>
         {plural(p.stream_count, 'stream')} · last sync {timeAgo(p.last_sync_at)}
         {showLast && p.last_sync_counts && !p.last_sync_message ? (
