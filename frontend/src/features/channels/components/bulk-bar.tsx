@@ -1,4 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
+import { Combobox } from '@/components/combobox';
 import { ErrorMessage, Notice } from '@/components/feedback';
 import { plural } from '@/lib/format';
 import {
@@ -10,7 +11,7 @@ import {
   type BulkSelection,
   type RenumberRequest,
 } from '@/features/channels/api/bulk';
-import { useCategories } from '@/features/channels/api/get-categories';
+import { useCategoryOptions } from '@/features/channels/api/get-categories';
 import type { ChannelSummary } from '@/types/api';
 
 const MAX_MERGE = 20; // one request per channel folded in; more is not a merge but a cleanup
@@ -103,7 +104,7 @@ type PanelProps = { selection: BulkSelection; count: number; onDone: (text: stri
 function CategoryPanel({ selection, count, onDone }: PanelProps) {
   const id = useId();
   const [name, setName] = useState('');
-  const categories = useCategories();
+  const categories = useCategoryOptions('size');
   const edit = useBulkEdit();
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -117,15 +118,16 @@ function CategoryPanel({ selection, count, onDone }: PanelProps) {
     <form className="card inset bulk-panel" onSubmit={submit} aria-label="Set category">
       <div className="field grow">
         <label htmlFor={`${id}-cat`}>Category for {plural(count, 'channel')} (empty clears it)</label>
-        <input id={`${id}-cat`} list={`${id}-list`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
-        {/* The 200 biggest: typing narrows them, and any new name is allowed. */}
-        <datalist id={`${id}-list`}>
-          {categories.data
-            ?.slice()
-            .sort((a, b) => b.count - a.count)
-            .slice(0, 200)
-            .map((c) => <option key={c.name} value={c.name} />)}
-        </datalist>
+        <Combobox
+          id={`${id}-cat`}
+          listLabel="Categories"
+          options={categories.data}
+          value={name}
+          onChange={setName}
+          allowFreeText
+          placeholder="Pick one or type a new name"
+          loading={categories.isPending}
+        />
       </div>
       <button type="submit" className="btn btn-primary" disabled={edit.isPending}>
         Apply

@@ -1,9 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { Combobox } from '@/components/combobox';
 import { ErrorMessage, Loading, Notice } from '@/components/feedback';
 import { plural } from '@/lib/format';
 import { useBulkEdit, useMergeCategories } from '@/features/channels/api/bulk';
-import { useCategories } from '@/features/channels/api/get-categories';
+import { useCategories, useCategoryOptions } from '@/features/channels/api/get-categories';
 import { categoryKey, spellingGroups } from '@/features/channels/lib/selection';
 import type { Category } from '@/types/api';
 
@@ -15,6 +16,7 @@ const ROW = 44;
  */
 export function CategoryManager({ onShow }: { onShow: (name: string) => void }) {
   const categories = useCategories();
+  const targets = useCategoryOptions('size');
   const [q, setQ] = useState('');
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [into, setInto] = useState('');
@@ -118,7 +120,16 @@ export function CategoryManager({ onShow }: { onShow: (name: string) => void }) 
             <label htmlFor="cat-into" className="sr-only">
               Merge into
             </label>
-            <input id="cat-into" value={into} onChange={(e) => setInto(e.target.value)} placeholder={biggest ? `Merge into: ${biggest.name}` : 'New name'} />
+            {/* Any category (hundreds of them) or a new name. */}
+            <Combobox
+              id="cat-into"
+              listLabel="Categories"
+              options={targets.data}
+              value={into}
+              onChange={setInto}
+              allowFreeText
+              placeholder={biggest ? `Merge into: ${biggest.name}` : 'New name'}
+            />
           </div>
           <button type="submit" className="btn btn-small btn-primary" disabled={merge.isPending}>
             Merge into “{into.trim() || biggest?.name}”

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { useCategories } from '@/features/channels/api/get-categories';
+import { Combobox } from '@/components/combobox';
+import { useCategoryOptions } from '@/features/channels/api/get-categories';
 import type { ChannelFilters } from '@/features/channels/api/get-channels';
 import { useProviderOptions } from '@/features/channels/api/get-provider-options';
-import { formatNumber } from '@/lib/format';
 
 const QUALITIES = ['UHD', 'FHD', 'HD', 'SD'];
 
@@ -16,7 +16,7 @@ type Props = {
 };
 
 export function ChannelFiltersBar({ search, onSearch, filters, onChange, view, onView }: Props) {
-  const categories = useCategories();
+  const categories = useCategoryOptions();
   // Provider names are fetched only when someone reaches for that filter (or it is already set).
   const [wantProviders, setWantProviders] = useState(!!filters.provider_id);
   const providers = useProviderOptions(wantProviders);
@@ -39,14 +39,17 @@ export function ChannelFiltersBar({ search, onSearch, filters, onChange, view, o
       </div>
       <div className="field">
         <label htmlFor="f-category">Category</label>
-        <select id="f-category" value={filters.category ?? ''} onChange={(e) => onChange({ category: e.target.value })}>
-          <option value="">All categories</option>
-          {categories.data?.map((c) => (
-            <option key={c.name} value={c.name}>
-              {c.name} ({formatNumber(c.count)})
-            </option>
-          ))}
-        </select>
+        {/* Hundreds of categories at 100,000 channels: typed to narrow, not scrolled through. */}
+        <Combobox
+          id="f-category"
+          listLabel="Categories"
+          options={categories.data}
+          value={filters.category ?? ''}
+          onChange={(category) => onChange({ category })}
+          emptyLabel="All categories"
+          placeholder="All categories"
+          loading={categories.isPending}
+        />
       </div>
       <div className="field">
         <label htmlFor="f-quality">Quality</label>
