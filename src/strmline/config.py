@@ -193,6 +193,29 @@ class OutputSettings(BaseModel):
     page_size: int = Field(
         2000, ge=50, le=20000, description="channels read per statement by playlist outputs"
     )
+    proxy_logos: bool = Field(
+        True,
+        description="channel logos in the M3U, XMLTV and Xtream outputs point at strmline's "
+        "logo cache (/logo/…: fetched once, resized, a generated tile when the source is "
+        "down); off: players get the providers' own logo URLs",
+    )
+
+
+class LogoSettings(BaseModel):
+    """The logo cache in ``<data dir>/logos`` (services/logos.py)."""
+
+    max_mb: int = Field(
+        500,
+        ge=1,
+        le=1_000_000,
+        description="disk space the logo cache may use; the logos shown least recently go first",
+    )
+    max_age_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="a cached logo is fetched again from its source after this many days",
+    )
 
 
 class HealthSettings(BaseModel):
@@ -530,6 +553,7 @@ class Settings(BaseSettings):
     health: HealthSettings = HealthSettings()
     playback: PlaybackSettings = PlaybackSettings()
     outputs: OutputSettings = OutputSettings()
+    logos: LogoSettings = LogoSettings()
     discovery: DiscoverySettings = DiscoverySettings()
 
     @property

@@ -173,13 +173,15 @@ async def test_m3u_lists_playable_channels_in_order(
         (AWKWARD, "7"),
     ]
     zulu = entries[1]
+    logo = zulu.attrs.pop("tvg-logo")
     assert zulu.attrs == {
         "tvg-id": "zulu.us",
         "tvg-name": "Zulu News",
         "tvg-chno": "2",
-        "tvg-logo": "http://l/z.png",
         "group-title": "News",
     }
+    # Through strmline's logo cache (outputs.proxy_logos, on by default): players fetch it once.
+    assert logo.startswith(f"{BASE}/logo/") and "src=http://l/z.png&" in logo
     assert zulu.url == f"{BASE}/play/1?token={api_token}"
     assert entries[0].tvg_id == "strmline.3" and entries[0].tvg_logo is None
     # The awkward name survived as one entry with its own URL; nothing leaked into attributes.

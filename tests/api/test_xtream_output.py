@@ -255,7 +255,8 @@ async def test_live_categories_and_streams(
         assert s["category_ids"] == [int(s["category_id"])]
     zulu = streams[1]
     assert zulu["name"] == "Zulu News" and zulu["epg_channel_id"] == "zulu.us"
-    assert zulu["stream_icon"] == "http://l/z.png"
+    assert zulu["stream_icon"].startswith(f"{BASE}/logo/")  # through strmline's logo cache
+    assert "src=http://l/z.png&" in zulu["stream_icon"]
     assert streams[0]["epg_channel_id"] == "strmline.3" and streams[0]["stream_icon"] == ""
     news = next(c["category_id"] for c in cats if c["category_name"] == "News")
     only = await api(client, xtream, action="get_live_streams", category_id=news)

@@ -81,3 +81,11 @@ export type LineupAssignment = Schemas['AssignmentRead'];
 export type ProviderGroup = Schemas['GroupRead'];
 
 export type ProviderGroups = Schemas['GroupsRead'];
+
+export type ActiveSession = Schemas['ActiveSession'];
+
+export type HistoryItem = Schemas['HistoryItem'];
+
+export type HistoryStats = Schemas['HistoryStats'];
+
+export type StreamProfile = Schemas['StreamProfileRead'];

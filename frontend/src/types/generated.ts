@@ -1016,6 +1016,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/streams/active/{viewer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop one viewer's stream (whichever API process serves it) */
+        delete: operations["health_stop_stream"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/streams/{stream_id}/pin": {
         parameters: {
             query?: never;
@@ -1739,10 +1756,17 @@ export interface components {
         };
         /** ActiveSession */
         ActiveSession: {
+            /** Address */
+            address: string | null;
             /** Bytes Sent */
             bytes_sent: number;
             /** Channel Id */
             channel_id: number;
+            /**
+             * Id
+             * @description the viewer, to stop it: DELETE /api/streams/active/{id}
+             */
+            id: string;
             /** Provider Id */
             provider_id: number | null;
             /** Session Id */
@@ -1756,6 +1780,8 @@ export interface components {
             stream_id: number | null;
             /** Switches */
             switches: number;
+            /** User Agent */
+            user_agent: string | null;
             /** User Id */
             user_id: number | null;
             /** Viewers On Channel */
@@ -2334,6 +2360,11 @@ export interface components {
             channel_id: number;
             /** Logo */
             logo: string | null;
+            /**
+             * Logo Proxy
+             * @description the logo through strmline's cache (/logo/…), null: no logo
+             */
+            logo_proxy?: string | null;
             /** Number */
             number: number | null;
             /** Programmes */
@@ -5860,6 +5891,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActiveSessions"];
+                };
+            };
+        };
+    };
+    health_stop_stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                viewer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -9,6 +9,9 @@
 - Hidden temporary files: a library write goes to ``.<name>.<pid>.tmp`` and is renamed into
   place; one killed between the two left the temporary file forever. Those older than an hour
   under the library folder are deleted (younger ones may belong to a run in progress).
+- The logo cache: logos past ``logos.max_age_days``, then the least recently shown ones over
+  ``logos.max_mb``, expired failure markers and unfinished writes (services/logos.py, which
+  also prunes it from then on, in the process that serves it).
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from pathlib import Path
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from strmline.config import Settings
+from strmline.config import LogoSettings, Settings
 from strmline.db.base import utcnow
 from strmline.db.engine import session_scope
 from strmline.db.models import EpgProgrammeStaging, Job
+from strmline.services import logos
+from strmline.services import settings as settings_service
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,7 @@ _TMP_NAME = re.compile(r"^\..+\.\d+\.tmp$")
 class Cleaned:
     staging_rows: int
     tmp_files: int
+    logo_files: int = 0
 
 
 async def clean_at_start(
@@ -50,7 +56,7 @@ async def clean_at_start(
     *,
     runner_alive: Callable[[int, str | None], Awaitable[bool]] | None = None,
 ) -> Cleaned:
-    """Both clean-ups; a failure is logged, never stops the process from starting."""
+    """Every clean-up; a failure is logged, never stops the process from starting."""
     rows = files = 0
     try:
         rows = await clear_orphan_staging(
@@ -70,7 +76,29 @@ async def clean_at_start(
             rows,
             files,
         )
-    return Cleaned(staging_rows=rows, tmp_files=files)
+    limits = await logo_limits(factory, settings)
+    pruned = await logos.prune_logged(
+        settings.data_dir / "logos",
+        max_bytes=limits.max_mb * logos.MB,
+        max_age=limits.max_age_days * 86400.0,
+    )
+    return Cleaned(staging_rows=rows, tmp_files=files, logo_files=pruned.removed)
+
+
+async def logo_limits(
+    factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> LogoSettings:
+    """The logo cache's limits as the process will run with them: this runs before the values
+    saved on the settings page are applied, and pruning by the environment's limits alone
+    could empty a cache someone allowed to grow larger there."""
+    try:
+        async with factory() as session:
+            saved = await settings_service.load(session=session, settings=settings)
+        values = {k.removeprefix("logos."): v for k, v in saved.items() if k.startswith("logos.")}
+        return LogoSettings.model_validate(settings.logos.model_dump() | values)
+    except Exception as exc:  # start-up must go on: a saved value refused now, no table yet
+        log.debug("logo cache limits from the environment only: %s", exc)
+        return settings.logos
 
 
 async def clear_orphan_staging(

@@ -12,7 +12,8 @@ whose stream is handed out by redirect get ``#EXTVLCOPT:http-user-agent=…`` an
 ``http-referrer=…`` lines (VLC, Kodi's IPTV Simple and most Android players read them); proxied
 ones need none, strmline sends them. Channels with an archive get ``catchup="default"``,
 ``catchup-days`` and a ``catchup-source`` on ``/play/{id}/timeshift`` (see
-:mod:`strmline.api.outputs.catchup`).
+:mod:`strmline.api.outputs.catchup`). ``tvg-logo`` is strmline's logo cache under the same
+public address as the play URLs (``outputs.proxy_logos``, :mod:`strmline.api.outputs.logos`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from strmline.api.outputs.common import (
     token_query,
 )
 from strmline.api.outputs.lineup_view import LineupView, view_query
+from strmline.api.outputs.logos import logo_url, output_links
 from strmline.config import Settings
+from strmline.formats.logos import LogoLinks
 from strmline.formats.m3u import M3UEntry, M3UHeader, write_m3u
 from strmline.formats.playurls import vlc_options
 from strmline.playback.sessions import SessionFactory
@@ -62,15 +65,16 @@ def head_response(headers: dict[str, str], media_type: str) -> Response:
     return response
 
 
-def _attrs(channel: LineupChannel) -> dict[str, str]:
+def _attrs(channel: LineupChannel, logos: LogoLinks | None) -> dict[str, str]:
     attrs = {
         # The same id /output/xmltv gives the channel, so players join playlist and guide.
         "tvg-id": guide_id(channel),
         "tvg-name": channel.name,
         "tvg-chno": channel.chno,
     }
-    if channel.logo:
-        attrs["tvg-logo"] = channel.logo
+    logo = logo_url(logos, channel.logo, channel.name)
+    if logo:
+        attrs["tvg-logo"] = logo
     if channel.category:
         attrs["group-title"] = channel.category
     return attrs
@@ -127,8 +131,9 @@ def channel_entry(
     urls: PlayUrls,
     hints: ChannelHints | None = None,
     modes: StreamModes | None = None,
+    logos: LogoLinks | None = None,
 ) -> M3UEntry:
-    attrs = _attrs(channel)
+    attrs = _attrs(channel, logos)
     options: dict[str, str] = {}
     if hints is not None and modes is not None:
         attrs.update(_catchup_attrs(channel.id, hints.archive, urls))
@@ -148,9 +153,10 @@ def stream_entry(
     urls: PlayUrls,
     hints: ChannelHints | None = None,
     modes: StreamModes | None = None,
+    logos: LogoLinks | None = None,
 ) -> M3UEntry:
     label = f" [{stream.quality}]" if stream.quality else ""
-    attrs = _attrs(channel)
+    attrs = _attrs(channel, logos)
     options: dict[str, str] = {}
     if hints is not None and modes is not None:
         hint = next((h for h in hints.streams if h.id == stream.id), None)
@@ -176,6 +182,7 @@ async def _body(
     guide_query: str = "",
     factory: SessionFactory | None = None,
     modes: StreamModes | None = None,
+    logos: LogoLinks | None = None,
 ) -> AsyncIterator[bytes]:
     guide = f"{base}/output/xmltv?{token_query(token)}{guide_query}"
     header = M3UHeader(attrs={"x-tvg-url": guide})
@@ -190,12 +197,14 @@ async def _body(
                 hints = await playhints.stream_hints(session, [c.id for c in page.channels])
             if every_stream:
                 entries = [
-                    stream_entry(c, s, urls, hints.get(c.id), modes)
+                    stream_entry(c, s, urls, hints.get(c.id), modes, logos)
                     for c in page.channels
                     for s in page.streams.get(c.id, ())
                 ]
             else:
-                entries = [channel_entry(c, urls, hints.get(c.id), modes) for c in page.channels]
+                entries = [
+                    channel_entry(c, urls, hints.get(c.id), modes, logos) for c in page.channels
+                ]
             # write_m3u opens every document with #EXTM3U; only the first chunk keeps it.
             yield "".join(islice(write_m3u(entries), 1, None)).encode()
 
@@ -230,7 +239,7 @@ async def m3u(
     # One ETag per representation: the gzipped body is other bytes than the plain one.
     etag = make_etag(
         "m3u", state.version, category, quality, user.api_token, base, gzip, view.slug,
-        StreamModes.of(settings),
+        StreamModes.of(settings), settings.outputs.proxy_logos,
     )  # fmt: skip
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
     if etag_matches(request, etag):
@@ -257,6 +266,7 @@ async def m3u(
         guide_query=view_query(view),
         factory=request.app.state.session_factory,
         modes=StreamModes.of(settings),
+        logos=output_links(settings, base),
     )
     if gzip:
         body = gzip_stream(body)

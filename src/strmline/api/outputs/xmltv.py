@@ -3,7 +3,9 @@
 Channel ids are :func:`~strmline.services.tuning.guide_id` of each channel, the same string
 ``/output/m3u`` puts in ``tvg-id``. The document is streamed: the XMLTV DTD puts every
 ``<channel>`` before any ``<programme>``, so the channels come first, page by page, then the
-programmes (what is read, and how, is :mod:`strmline.services.guide_export`).
+programmes (what is read, and how, is :mod:`strmline.services.guide_export`). A channel's
+``<icon>`` is strmline's logo cache under the public address, as in the M3U
+(``outputs.proxy_logos``); programme icons stay the guide's own.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from strmline.api.deps import SessionDep, SettingsDep, TokenUser
-from strmline.api.outputs.common import etag_matches, make_etag
+from strmline.api.outputs.common import etag_matches, make_etag, public_base
 from strmline.api.outputs.lineup_view import LineupView
+from strmline.api.outputs.logos import logo_url, output_links
 from strmline.api.outputs.m3u import head_response
 from strmline.db.base import utcnow
+from strmline.formats.logos import LogoLinks
 from strmline.formats.xmltv import channel_element, programme_element
 from strmline.services import guide_export, tuning
 from strmline.services.guide_export import GuideExport
@@ -36,10 +40,12 @@ HEADER = (
 FLUSH_BYTES = 256 * 1024
 
 
-async def render_guide(guide: GuideExport) -> AsyncIterator[bytes]:
+async def render_guide(guide: GuideExport, logos: LogoLinks | None = None) -> AsyncIterator[bytes]:
     yield HEADER.encode()
     async for page in guide.channels():
-        yield "".join(channel_element(c.ident, [c.name], c.logo) for c in page).encode()
+        yield "".join(
+            channel_element(c.ident, [c.name], logo_url(logos, c.logo, c.name)) for c in page
+        ).encode()
     buffer: list[str] = []
     size = 0
     async for idents, row in guide.programmes():
@@ -66,9 +72,11 @@ async def render_guide(guide: GuideExport) -> AsyncIterator[bytes]:
     yield "".join(buffer).encode()
 
 
-async def _body(guide: AbstractAsyncContextManager[GuideExport]) -> AsyncIterator[bytes]:
+async def _body(
+    guide: AbstractAsyncContextManager[GuideExport], logos: LogoLinks | None
+) -> AsyncIterator[bytes]:
     async with guide as export:
-        async for chunk in render_guide(export):
+        async for chunk in render_guide(export, logos):
             yield chunk
 
 
@@ -93,6 +101,8 @@ async def xmltv(
     # The window moves with the clock; an hour's granularity keeps ETags useful.
     start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
     state = await tuning.lineup_state(session, lineup_id=view.id)
+    base = public_base(request, settings)
+    logos = output_links(settings, base)
     etag = make_etag(
         "xmltv",
         await guide_export.guide_version(session, state.version),
@@ -100,6 +110,8 @@ async def xmltv(
         start.isoformat(),
         user.api_token,
         view.slug,
+        # Logo URLs carry the public address: another address is another document.
+        base if logos is not None else None,
     )
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if etag_matches(request, etag):
@@ -117,7 +129,7 @@ async def xmltv(
         lineup_id=view.id,
     )
     return StreamingResponse(
-        _body(guide),
+        _body(guide, logos),
         media_type=MEDIA_TYPE,
         headers=headers,
     )

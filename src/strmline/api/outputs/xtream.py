@@ -14,12 +14,17 @@ A player is given this server's address and a user's Xtream credentials (``GET
 
 Ids are strmline's own channel, movie and episode ids. Wrong credentials get what panels answer:
 ``{"user_info": {"auth": 0}}`` from ``player_api.php``, 401 from everything else.
+
+Live channels' ``stream_icon`` (and get.php's ``tvg-logo``) is strmline's logo cache while
+``outputs.proxy_logos`` is on, as in the M3U. Movie and series covers stay the providers' URLs:
+the cache keeps 256 px images, fine for a channel logo, too small for a poster on a TV.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -32,6 +37,7 @@ from strmline.api.errors import ApiError
 from strmline.api.outputs import play, proxy, vodplay
 from strmline.api.outputs import xmltv as xmltv_output
 from strmline.api.outputs.common import public_base
+from strmline.api.outputs.logos import logo_url, output_links
 from strmline.api.outputs.m3u import MEDIA_TYPE as M3U_TYPE
 from strmline.api.outputs.m3u import head_response
 from strmline.api.web import RESERVED
@@ -40,6 +46,7 @@ from strmline.db.base import utcnow
 from strmline.db.models import User
 from strmline.errors import NotFound
 from strmline.formats import xtream_out
+from strmline.formats.logos import LogoLinks
 from strmline.formats.m3u import M3UEntry, M3UHeader, write_m3u
 from strmline.services import lineups as lineup_service
 from strmline.services import tuning
@@ -154,13 +161,15 @@ def _num(row: service.LiveRow, position: int) -> int:
     return int(number) if number is not None and float(number).is_integer() else position
 
 
-def _live_item(row: service.LiveRow, position: int) -> dict[str, Any]:
+def _live_item(
+    row: service.LiveRow, position: int, logos: LogoLinks | None = None
+) -> dict[str, Any]:
     c = row.channel
     return xtream_out.live_item(
         num=_num(row, position),
         stream_id=c.id,
         name=c.name,
-        logo=c.logo,
+        logo=logo_url(logos, c.logo, c.name),
         epg_channel_id=guide_id(c),
         added=row.added,
         category=c.category,
@@ -233,7 +242,8 @@ async def _live_streams(
         page_size=settings.outputs.page_size,
         lineup_id=view.id,
     )
-    return _stream(_json_array(pages, _live_item))
+    logos = output_links(settings, public_base(request, settings))
+    return _stream(_json_array(pages, partial(_live_item, logos=logos)))
 
 
 async def _vod_list(
@@ -398,6 +408,7 @@ async def _playlist_body(
     url: Callable[[int], str],
     header: M3UHeader,
     plus: bool,
+    logos: LogoLinks | None = None,
 ) -> AsyncIterator[bytes]:
     yield "".join(write_m3u((), header=header)).encode()
     async for page in pages:
@@ -406,7 +417,8 @@ async def _playlist_body(
             c = row.channel
             attrs: dict[str, str] = {}
             if plus:
-                attrs = {"tvg-id": guide_id(c), "tvg-name": c.name, "tvg-logo": c.logo or ""}
+                logo = logo_url(logos, c.logo, c.name) or ""
+                attrs = {"tvg-id": guide_id(c), "tvg-name": c.name, "tvg-logo": logo}
                 attrs["group-title"] = c.category or xtream_out.UNCATEGORIZED
             entries.append(M3UEntry(name=c.name, url=url(c.id), duration=-1.0, attrs=attrs))
         # write_m3u opens every document with #EXTM3U; only the first chunk keeps it.
@@ -482,7 +494,11 @@ async def get_php(
         lineup_id=view.id,
     )
     body = _playlist_body(
-        pages, _live_url(base, user, ext), M3UHeader(attrs={"x-tvg-url": guide}), type != "m3u"
+        pages,
+        _live_url(base, user, ext),
+        M3UHeader(attrs={"x-tvg-url": guide}),
+        type != "m3u",
+        output_links(settings, base),
     )
     if type == "m3u_plus":
         factory = request.app.state.session_factory

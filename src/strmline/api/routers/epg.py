@@ -14,6 +14,7 @@ from strmline.api.pagination import CursorQuery, LimitQuery, Page
 from strmline.api.schemas import JobAccepted
 from strmline.db.base import utcnow
 from strmline.db.models import EpgSource
+from strmline.formats.logos import LogoLinks
 from strmline.formats.redact import redact_text, redact_url
 from strmline.providers.local import LocalFiles
 from strmline.services import epg_guide, epg_match
@@ -111,6 +112,9 @@ class GuideChannel(BaseModel):
     channel_id: int
     channel: str
     logo: str | None
+    logo_proxy: str | None = Field(
+        default=None, description="the logo through strmline's cache (/logo/…), null: no logo"
+    )
     number: float | None
     programmes: list[Programme]
 
@@ -264,6 +268,7 @@ async def now_next(
 @router.get("/api/epg/guide", summary="Programmes of a page of channels in a time window")
 async def guide(
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     start: Annotated[datetime | None, Query(description="default: now")] = None,
     end: Annotated[datetime | None, Query(description="default: start + 3 h; at most 48 h")] = None,
@@ -273,10 +278,16 @@ async def guide(
     window = await epg_guide.list_guide(
         session=session, start=start, end=end, cursor=cursor, limit=limit
     )
+    logos = LogoLinks(settings.get_secret_key())
     return GuideRead(
         start=window.start,
         end=window.end,
-        items=[GuideChannel.model_validate(item) for item in window.items],
+        items=[
+            GuideChannel.model_validate(
+                item | {"logo_proxy": logos.url(item["logo"], item["channel"])}
+            )
+            for item in window.items
+        ],
         next_cursor=window.next_cursor,
     )
 

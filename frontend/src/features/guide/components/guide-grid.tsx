@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { ChannelLogo } from '@/components/channel-logo';
+import { ChannelLogo, logoSource } from '@/components/channel-logo';
 import { hourMarks, isOnAt, placeRow, timeRange, timeToX, windowWidth, type Window } from '@/features/guide/lib/timeline';
 import type { GuideChannel, Programme } from '@/types/api';
 
@@ -43,7 +43,7 @@ const Row = memo(function Row({
   return (
     <>
       <div className="guide-channel" role="rowheader" aria-label={channel.channel}>
-        <ChannelLogo name={channel.channel} src={channel.logo} size={36} />
+        <ChannelLogo name={channel.channel} src={logoSource(channel)} size={36} />
         <span className="guide-channel-name">
           {channel.number != null ? <span className="chno">{channel.number}</span> : null}
           <span className="guide-channel-label">{channel.channel}</span>

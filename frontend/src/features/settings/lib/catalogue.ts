@@ -27,6 +27,9 @@ export const FIELDS: Record<string, FieldSpec> = {
   'server.base_url': { label: 'Public address of this server', help: 'The address players and media servers use to reach strmline; it goes into playlists, tuner answers and .strm files. Example: http://192.168.1.10:8000' },
   'outputs.tuner_count': { label: 'Tuners announced to media servers', help: 'How many channels Plex or Jellyfin may record or watch at once.', emptyMeans: "your providers' connection limits, else 4" },
   'outputs.page_size': { label: 'Channels read per database query by playlists', advanced: true },
+  'outputs.proxy_logos': { label: 'Give players channel logos through strmline', help: 'Playlists, the guide and Xtream apps get each logo from strmline, which fetches it once, shrinks it and keeps it: quicker for players and lighter on the providers. Off: players fetch every logo from the provider themselves.' },
+  'logos.max_mb': { label: 'Disk space for kept logos', unit: 'MB', help: 'When it is full, the logos shown least recently are removed first.', advanced: true },
+  'logos.max_age_days': { label: 'Fetch a kept logo again after', unit: 'days', help: 'So a logo the provider changed shows up.', advanced: true },
   'discovery.http_port': { label: 'Port in announced addresses', help: 'Used only when the public address above is not set.', emptyMeans: "the public address's port", advanced: true },
   'discovery.user': { label: 'User whose tuner is announced on the network', emptyMeans: 'the first admin', advanced: true },
 
@@ -108,7 +111,7 @@ export const FIELDS: Record<string, FieldSpec> = {
 };
 
 export const SECTIONS: Section[] = [
-  { id: 'server', title: 'Server and tuner', intro: 'How players and media servers reach strmline.', fields: ['server.base_url', 'outputs.tuner_count', 'outputs.page_size', 'discovery.http_port', 'discovery.user'] },
+  { id: 'server', title: 'Server and tuner', intro: 'How players and media servers reach strmline, and the channel logos they get.', fields: ['server.base_url', 'outputs.tuner_count', 'outputs.proxy_logos', 'outputs.page_size', 'discovery.http_port', 'discovery.user', 'logos.max_mb', 'logos.max_age_days'] },
   {
     id: 'providers',
     title: 'Providers and syncing',
