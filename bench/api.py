@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -161,21 +161,28 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def server(db_url: str, data_dir: Path, workers: int = 1) -> AsyncIterator[str]:
+async def server_process(
+    db_url: str, data_dir: Path, workers: int = 1, *, env: Mapping[str, str] | None = None
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """``strmline serve`` on a free port, once /api/health answers: its base URL and process.
+
+    ``env`` is the environment it starts from (default: this one); the data dir, database and
+    signing key are set on top, and Redis is left out (embedded mode).
+    """
     port = free_port()
-    env = {
-        **os.environ,
+    child_env = {
+        **(os.environ if env is None else env),
         "STRMLINE_DATA_DIR": str(data_dir),
         "STRMLINE_DATABASE_URL": db_url,
         "STRMLINE_SECRET_KEY": SECRET,
     }
-    env.pop("STRMLINE_REDIS_URL", None)
+    child_env.pop("STRMLINE_REDIS_URL", None)
     log_path = data_dir / f"server-{workers}.log"
     log = log_path.open("wb")
     proc = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "strmline", "serve", "--host", "127.0.0.1", "--port", str(port)),
         *("--workers", str(workers)),
-        env=env,
+        env=child_env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -191,7 +198,7 @@ async def server(db_url: str, data_dir: Path, workers: int = 1) -> AsyncIterator
                     tail = log_path.read_text()[-3000:]
                     raise RuntimeError(f"server did not start:\n{tail}")
                 await asyncio.sleep(0.2)
-        yield base
+        yield base, proc
     finally:
         if proc.returncode is None:
             proc.terminate()
@@ -201,6 +208,15 @@ async def server(db_url: str, data_dir: Path, workers: int = 1) -> AsyncIterator
                 proc.kill()
                 await proc.wait()
         log.close()
+
+
+@contextlib.asynccontextmanager
+async def server(
+    db_url: str, data_dir: Path, workers: int = 1, *, env: Mapping[str, str] | None = None
+) -> AsyncIterator[str]:
+    """:func:`server_process` for callers that need only the base URL."""
+    async with server_process(db_url, data_dir, workers, env=env) as (base, _):
+        yield base
 
 
 def per_core(rps: float) -> float:

@@ -40,6 +40,8 @@ from sqlalchemy import insert
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from api import server_process  # noqa: E402
+
 from strmline.db.engine import (  # noqa: E402
     create_engine,
     make_session_factory,
@@ -49,15 +51,12 @@ from strmline.db.models import Channel, Provider, Stream  # noqa: E402
 from strmline.formats.media import TS_PACKET, keyframe_start, parse_pat, parse_pmt  # noqa: E402
 from tests.dbutil import sqlite_url  # noqa: E402
 from tests.e2e.harness import (  # noqa: E402
-    STRMLINE,
     FakeProviderProc,
     Proc,
     clean_env,
-    free_port,
     run_cli,
     start,
     start_fake_provider,
-    wait_http,
 )
 
 ADMIN = {"username": "admin", "password": "bench horse battery"}
@@ -200,9 +199,9 @@ async def read_clients(url: str, clients: int, seconds: float) -> list[int]:
         return [await first, *await asyncio.gather(*rest)]
 
 
-def fanout(server: Proc, url: str, kind: str, viewers: int, seconds: float) -> None:
+def fanout(server_pid: int, url: str, kind: str, viewers: int, seconds: float) -> None:
     """Viewers read in a child process, so only the server's CPU is counted."""
-    cpu0, t0 = cpu_seconds(server.popen.pid), time.perf_counter()
+    cpu0, t0 = cpu_seconds(server_pid), time.perf_counter()
     out = subprocess.run(
         [sys.executable, __file__, "--read-clients", url, str(viewers), str(seconds)],
         capture_output=True,
@@ -211,7 +210,7 @@ def fanout(server: Proc, url: str, kind: str, viewers: int, seconds: float) -> N
         check=True,
     ).stdout
     wall = time.perf_counter() - t0
-    cpu = cpu_seconds(server.popen.pid) - cpu0
+    cpu = cpu_seconds(server_pid) - cpu0
     per = json.loads(out)
     ok = [b for b in per if b > 0]
     emit(
@@ -366,29 +365,37 @@ def run(args: argparse.Namespace) -> None:
             STRMLINE_PLAYBACK__GRACE_SECONDS="1",
         )
         run_cli(["db", "upgrade"], env=env, cwd=work)
-        roles = asyncio.run(seed(work / "data" / "strmline.db", fake, gop2))
-        port = free_port()
-        server = start("serve", [*STRMLINE, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                       env=env, cwd=work)  # fmt: skip
-        procs.append(server)
-        base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/api/health", server)
+        asyncio.run(measure(args, work / "data", env, fake, gop2))
+    finally:
+        for p in reversed(procs):
+            p.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+async def measure(
+    args: argparse.Namespace,
+    data_dir: Path,
+    env: dict[str, str],
+    fake: FakeProviderProc,
+    gop2: FakeProviderProc,
+) -> None:
+    db = data_dir / "strmline.db"
+    roles = await seed(db, fake, gop2)
+    async with server_process(sqlite_url(db), data_dir, env=env) as (base, server):
         token, admin = api_login(base)
 
         def play(role: str) -> str:
             return f"{base}/play/{roles[role]}?token={token}"
 
-        fanout(server, play("hls"), "hls", args.viewers, args.seconds)
-        fanout(server, play("ts"), "ts", args.viewers, args.seconds)
+        for kind in ("hls", "ts"):
+            await asyncio.to_thread(
+                fanout, server.pid, play(kind), kind, args.viewers, args.seconds
+            )
         for kind in ("hls", "ts"):
             role = f"failover_{kind}"
             active = (f"{base}/api/streams/active", admin)
-            asyncio.run(failover(fake, play(role), kind, roles[f"{role}_fake_id"], active))
-        asyncio.run(join(play("join"), args.joins))
-    finally:
-        for p in reversed(procs):
-            p.stop()
-        shutil.rmtree(work, ignore_errors=True)
+            await failover(fake, play(role), kind, roles[f"{role}_fake_id"], active)
+        await join(play("join"), args.joins)
 
 
 def start_fake_provider_with(

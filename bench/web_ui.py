@@ -13,6 +13,7 @@ Prints one JSON line per measure with its budget; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
 import json
 import os
@@ -25,24 +26,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from api import server  # noqa: E402
+
 from strmline.api.web import WEB_DIR  # noqa: E402
 from strmline.db.base import utcnow  # noqa: E402
 from strmline.db.models import VodMovie  # noqa: E402
-from tests.browser.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LiveServer,
-    _start,
-    _stop,
-    admin_tokens,
-    log_in_page,
-)
+from tests.browser.conftest import ADMIN, CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.browser.seed import _migrate  # noqa: E402
+from tests.dbutil import sqlite_url  # noqa: E402
+from tests.e2e.harness import clean_env  # noqa: E402
 
 SHOWS = ("News", "Live", "Tonight", "Special", "Report", "Classics", "Weekly", "Kickoff")
 
@@ -120,8 +118,6 @@ def write_catalog(folder: Path, channels: int, days: int) -> tuple[Path, Path, i
 
 
 def seed_movies(data_dir: Path, movies: int) -> None:
-    import asyncio
-
     asyncio.run(_migrate(data_dir / "strmline.db"))
     engine = sa.create_engine(f"sqlite:///{data_dir / 'strmline.db'}")
     now = utcnow()
@@ -146,28 +142,26 @@ def seed_movies(data_dir: Path, movies: int) -> None:
         engine.dispose()
 
 
-def wait_job(server: LiveServer, token: str, job_id: int, seconds: float = 600) -> dict[str, Any]:
+def wait_job(http: httpx.Client, job_id: int, seconds: float = 600) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        job: dict[str, Any] = server.api("GET", f"/api/jobs/{job_id}", token).json()
+        job: dict[str, Any] = http.get(f"/api/jobs/{job_id}").json()
         if job["state"] not in ("queued", "running"):
             return job
         time.sleep(0.5)
     raise RuntimeError(f"job {job_id} did not finish in {seconds} s")
 
 
-def load_guide(server: LiveServer, token: str, m3u: Path, xml: Path) -> None:
-    provider = server.api(
-        "POST", "/api/providers", token, json={"name": "Bench", "kind": "m3u", "url": str(m3u)}
-    )
+def load_guide(http: httpx.Client, m3u: Path, xml: Path) -> None:
+    provider = http.post("/api/providers", json={"name": "Bench", "kind": "m3u", "url": str(m3u)})
     provider.raise_for_status()
-    sync = server.api("POST", f"/api/providers/{provider.json()['id']}/sync", token).json()
-    job = wait_job(server, token, sync["job_id"])
+    sync = http.post(f"/api/providers/{provider.json()['id']}/sync").json()
+    job = wait_job(http, sync["job_id"])
     print(f"# sync: {job['state']} {job.get('message')}", file=sys.stderr)
-    source = server.api("POST", "/api/epg/sources", token, json={"url": str(xml), "name": "Bench"})
+    source = http.post("/api/epg/sources", json={"url": str(xml), "name": "Bench"})
     source.raise_for_status()
-    refresh = server.api("POST", f"/api/epg/sources/{source.json()['id']}/refresh", token).json()
-    job = wait_job(server, token, refresh["job_id"])
+    refresh = http.post(f"/api/epg/sources/{source.json()['id']}/refresh").json()
+    job = wait_job(http, refresh["job_id"])
     print(f"# guide import: {job['state']} {job.get('message')}", file=sys.stderr)
 
 
@@ -194,17 +188,21 @@ def p95(values: list[float]) -> float:
     return round(statistics.quantiles(values, n=20)[18], 1) if len(values) > 20 else max(values)
 
 
-def measure_pages(server: LiveServer, tokens: dict[str, str], days: int) -> None:
+def measure_pages(base: str, tokens: dict[str, str], days: int) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
-        log_in_page(page, server, tokens)
+        # Logged in from the start: the tokens where the UI keeps them.
+        stored = json.dumps({k: tokens[k] for k in ("access_token", "refresh_token")})
+        page.add_init_script(
+            f"window.localStorage.setItem('strmline.tokens', {json.dumps(stored)});"
+        )
         nav = page.get_by_role("navigation", name="Main")
 
-        page.goto(server.url + "/")
+        page.goto(base + "/")
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
         started = time.monotonic()
         nav.get_by_role("link", name="TV guide").click()
@@ -212,7 +210,7 @@ def measure_pages(server: LiveServer, tokens: dict[str, str], days: int) -> None
         emit("guide_interactive_ms", round((time.monotonic() - started) * 1000), "<= 1000")
 
         started = time.monotonic()
-        page.goto(server.url + "/guide")
+        page.goto(base + "/guide")
         expect(page.locator(".guide-prog").first).to_be_visible(timeout=30_000)
         emit("guide_cold_load_ms", round((time.monotonic() - started) * 1000), "<= 1000")
 
@@ -235,7 +233,7 @@ def measure_pages(server: LiveServer, tokens: dict[str, str], days: int) -> None
         if day_ms:
             emit("guide_other_day_ms_max", round(max(day_ms)), "<= 1000", days=len(day_ms))
 
-        page.goto(server.url + "/")
+        page.goto(base + "/")
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
         started = time.monotonic()
         nav.get_by_role("link", name="Movies").click()
@@ -265,13 +263,22 @@ def main() -> None:
         sources.mkdir()
         m3u, xml, programmes = write_catalog(sources, args.channels, args.days)
         print(f"# {args.channels} channels, {programmes} programmes", file=sys.stderr)
-        server = _start(data, data / "server.log")
-        try:
-            tokens = admin_tokens(server)
-            load_guide(server, tokens["access_token"], m3u, xml)
-            measure_pages(server, tokens, args.days)
-        finally:
-            _stop(server)
+        asyncio.run(serve_and_measure(data, m3u, xml, args.days))
+
+
+async def serve_and_measure(data: Path, m3u: Path, xml: Path, days: int) -> None:
+    # The environment of a user's shell: leftover STRMLINE_* settings stay out of the server.
+    async with server(sqlite_url(data / "strmline.db"), data, env=clean_env()) as base:
+        # Playwright's sync API refuses to run on a thread whose event loop is running.
+        await asyncio.to_thread(measure, base, m3u, xml, days)
+
+
+def measure(base: str, m3u: Path, xml: Path, days: int) -> None:
+    with httpx.Client(base_url=base, timeout=30) as http:
+        tokens: dict[str, str] = http.post("/api/setup", json=ADMIN).raise_for_status().json()
+        http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        load_guide(http, m3u, xml)
+    measure_pages(base, tokens, days)
 
 
 if __name__ == "__main__":

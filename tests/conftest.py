@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,26 +21,36 @@ pytest_plugins = ["tests.fakes.fixtures"]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _sources_anywhere() -> Iterator[None]:
-    """Tests read playlists and guides from tmp_path, tests/fixtures and ../shared/data, so
-    the sources folder is "/" for them (strmline's own files stay refused); the tests of the
-    confinement itself pass ``sources_dir`` to their ``Settings``."""
+def _sources_in_basetemp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Local sources are read only from the sources folder (providers/local.py). Tests write
+    their playlists and guides under tmp_path, so pytest's base temp folder is that folder, and
+    every path outside it is still refused; tests/fixtures and ../shared/data are read through
+    copies in it (``fixtures_dir``, ``shared_data``). The tests of the confinement itself pass
+    ``sources_dir`` to their ``Settings``."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STRMLINE_SOURCES_DIR", "/")
+        mp.setenv("STRMLINE_SOURCES_DIR", str(tmp_path_factory.getbasetemp()))
         yield
 
 
+def _copy_to_basetemp(tmp_path_factory: pytest.TempPathFactory, folder: Path) -> Path:
+    copy = tmp_path_factory.mktemp(folder.name)
+    shutil.copytree(folder, copy, dirs_exist_ok=True)
+    return copy
+
+
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real public playlists and guides beside the repo (absent in a user's fresh clone)."""
+def shared_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real public playlists and guides beside the repo (absent in a user's fresh clone),
+    copied into the sources folder."""
     if not (SHARED_DATA / "README.md").is_file():
         pytest.skip(f"real IPTV data not found at {SHARED_DATA} (only present beside the dev repo)")
-    return SHARED_DATA
+    return _copy_to_basetemp(tmp_path_factory, SHARED_DATA)
 
 
 @pytest.fixture(scope="session")
-def fixtures_dir() -> Path:
-    return FIXTURES
+def fixtures_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/fixtures, copied into the sources folder."""
+    return _copy_to_basetemp(tmp_path_factory, FIXTURES)
 
 
 # Database fixtures: every DB test runs on SQLite, and on PostgreSQL when configured.

@@ -193,3 +193,39 @@ def log_in_page(page: Any, server: LiveServer, tokens: dict[str, str]) -> None:
         {"access_token": tokens["access_token"], "refresh_token": tokens["refresh_token"]}
     )
     page.add_init_script(f"window.localStorage.setItem('strmline.tokens', {json.dumps(value)});")
+
+
+VIEWER = {"username": "viewer", "password": "viewer password 1"}
+# The fake provider's Xtream accounts (strmline.demo.FakeProviderServer).
+ACCOUNTS = {"Acme": ("acme", "secret"), "Globex": ("globex", "hunter2")}
+
+
+def expect(obj: Any) -> Any:
+    """Playwright's ``expect``, imported late: the module must import without Playwright, so
+    its tests can be skipped with the reason shown."""
+    from playwright.sync_api import expect as pw_expect
+
+    return pw_expect(obj)
+
+
+def wait_job(server: LiveServer, token: str, job_id: int) -> dict[str, Any]:
+    """The job once it has finished; it must have succeeded."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = server.api("GET", f"/api/jobs/{job_id}", token).json()
+        if job["state"] not in ("queued", "running"):
+            assert job["state"] == "succeeded", job
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def add_synced_provider(server: LiveServer, token: str, url: str, name: str = "Acme") -> int:
+    """One of the fake provider's Xtream accounts, added over the API and synced; its id."""
+    user, password = ACCOUNTS[name]
+    body = {"name": name, "kind": "xtream", "url": url, "username": user, "password": password}
+    provider = server.api("POST", "/api/providers", token, json=body)
+    provider.raise_for_status()
+    sync = server.api("POST", f"/api/providers/{provider.json()['id']}/sync", token)
+    wait_job(server, token, sync.json()["job_id"])
+    return int(provider.json()["id"])

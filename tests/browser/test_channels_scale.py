@@ -9,19 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer, admin_tokens, log_in_page
+from tests.browser.conftest import LiveServer, admin_tokens, expect, log_in_page
 from tests.browser.seed import seed_channels
 
 pytestmark = pytest.mark.browser
 
 CHANNELS = 100_000
 ROW_LIMIT = 200
-
-
-def expect(obj: Any) -> Any:
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(obj)
 
 
 @pytest.fixture(scope="module")

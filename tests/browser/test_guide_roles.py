@@ -7,34 +7,23 @@ viewer account next to the admin.
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ADMIN, LiveServer, admin_tokens, log_in_page
+from tests.browser.conftest import (
+    ADMIN,
+    VIEWER,
+    LiveServer,
+    add_synced_provider,
+    admin_tokens,
+    expect,
+    log_in_page,
+    wait_job,
+)
 from tests.browser.seed import seed_channels
 
 pytestmark = pytest.mark.browser
-
-VIEWER = {"username": "viewer", "password": "viewer password 1"}
-
-
-def expect(obj: Any) -> Any:
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(obj)
-
-
-def _wait_job(server: LiveServer, token: str, job_id: int) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = server.api("GET", f"/api/jobs/{job_id}", token).json()
-        if job["state"] not in ("queued", "running"):
-            assert job["state"] == "succeeded", job
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +31,7 @@ def server(server_factory: Any, fake_provider_server: Any) -> LiveServer:
     fake_provider_server.reset()
     live: LiveServer = server_factory("guide", None)
     token = admin_tokens(live)["access_token"]
-    body = {
-        "name": "Acme",
-        "kind": "xtream",
-        "url": fake_provider_server.url,
-        "username": "acme",
-        "password": "secret",
-    }
-    provider = live.api("POST", "/api/providers", token, json=body)
-    provider.raise_for_status()
-    sync = live.api("POST", f"/api/providers/{provider.json()['id']}/sync", token)
-    _wait_job(live, token, sync.json()["job_id"])
+    add_synced_provider(live, token, fake_provider_server.url)
     source = live.api(
         "POST",
         "/api/epg/sources",
@@ -61,7 +40,7 @@ def server(server_factory: Any, fake_provider_server: Any) -> LiveServer:
     )
     source.raise_for_status()
     refresh = live.api("POST", f"/api/epg/sources/{source.json()['id']}/refresh", token)
-    _wait_job(live, token, refresh.json()["job_id"])
+    wait_job(live, token, refresh.json()["job_id"])
     live.api("POST", "/api/users", token, json=VIEWER | {"role": "user"}).raise_for_status()
     return live
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ADMIN, LiveServer, admin_tokens, log_in_page
+from tests.browser.conftest import ADMIN, LiveServer, admin_tokens, expect, log_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -18,12 +18,6 @@ def server(server_factory: Any) -> LiveServer:
     live: LiveServer = server_factory("keyboard", None)
     admin_tokens(live)
     return live
-
-
-def expect(obj: Any) -> Any:
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(obj)
 
 
 def _focused(page: Any) -> dict[str, Any]:

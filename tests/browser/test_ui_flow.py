@@ -8,15 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ADMIN, LiveServer
+from tests.browser.conftest import ADMIN, LiveServer, expect
 
 pytestmark = pytest.mark.browser
-
-
-def expect(obj: Any) -> Any:
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(obj)
 
 
 def test_setup_login_provider_sync_search_move(

@@ -8,36 +8,24 @@ a provider's categories untaken (and a filter taking nothing refused in words).
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.browser.conftest import LiveServer, admin_tokens, log_in_page
+from tests.browser.conftest import (
+    VIEWER,
+    LiveServer,
+    add_synced_provider,
+    admin_tokens,
+    expect,
+    log_in_page,
+)
 from tests.browser.seed import seed_channels
 
 pytestmark = pytest.mark.browser
 
 CHANNELS = 1_234
-VIEWER = {"username": "viewer", "password": "viewer password 1"}
-
-
-def expect(obj: Any) -> Any:
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(obj)
-
-
-def _wait_job(server: LiveServer, token: str, job_id: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = server.api("GET", f"/api/jobs/{job_id}", token).json()
-        if job["state"] not in ("queued", "running"):
-            assert job["state"] == "succeeded", job
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +40,8 @@ def synced(server_factory: Any, fake_provider_server: Any) -> LiveServer:
     fake_provider_server.reset()
     live: LiveServer = server_factory("lineups", None)
     token = admin_tokens(live)["access_token"]
-    for name, user, password in (("Acme", "acme", "secret"), ("Globex", "globex", "hunter2")):
-        body = {
-            "name": name,
-            "kind": "xtream",
-            "url": fake_provider_server.url,
-            "username": user,
-            "password": password,
-        }
-        provider = live.api("POST", "/api/providers", token, json=body)
-        provider.raise_for_status()
-        sync = live.api("POST", f"/api/providers/{provider.json()['id']}/sync", token)
-        _wait_job(live, token, sync.json()["job_id"])
+    for name in ("Acme", "Globex"):
+        add_synced_provider(live, token, fake_provider_server.url, name)
     live.api("POST", "/api/users", token, json=VIEWER | {"role": "user"}).raise_for_status()
     return live
 
@@ -388,6 +366,14 @@ def test_favourites_viewers_and_history(page: Any, synced: LiveServer) -> None:
         expect(live).to_be_visible()
         expect(live.get_by_role("link", name=channel["name"])).to_be_visible()
         expect(live.get_by_text("admin")).to_be_visible()
+        expect(live.get_by_text(re.compile(r"^Python httpx "))).to_be_visible()
+        # The admin stops it: asked first, then the player's stream ends and the row goes.
+        live.get_by_role("button", name="Stop").click()
+        live.get_by_role("button", name="Stop it").click()
+        expect(page.get_by_text("Nobody is watching through strmline right now.")).to_be_visible()
+        with pytest.raises(StopIteration):
+            for _ in range(10_000):  # what was buffered before the stop, then the end
+                next(chunks)
     page.reload()
     history = page.get_by_test_id("history")
     expect(history.get_by_role("link", name=channel["name"]).first).to_be_visible(timeout=15_000)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from strmline.db.engine import session_scope
 from strmline.db.models import Stream
 from strmline.playback import hub as hub_module
+from tests.integration.conftest import wait_for_session
 from tests.integration.test_hls_proxy import (  # noqa: F401
     DECODE_ERRORS,
     FFMPEG,
@@ -23,7 +24,6 @@ from tests.integration.test_hls_proxy import (  # noqa: F401
     media_dir,
     real_provider,
 )
-from tests.integration.test_proxy import _wait_session, proxy_app  # noqa: F401
 
 pytestmark = [
     pytest.mark.timeout(90),
@@ -52,7 +52,7 @@ def remuxers() -> list[int]:
 async def test_fmp4_hls_is_remuxed_and_decodes(
     real_provider,  # noqa: F811
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app,
 ) -> None:
     url, app = proxy_app
     fid = live_ids(real_provider, master=False)[0]
@@ -64,7 +64,7 @@ async def test_fmp4_hls_is_remuxed_and_decodes(
     paths = [r.path for r in real_provider.stats.log]
     assert paths.count(f"/hls/{fid}/init.mp4") == 1, paths  # the init section once
     assert any(p.endswith(".m4s") for p in paths) and not any(p.endswith(".ts") for p in paths)
-    session = await _wait_session(session_factory)
+    session = await wait_for_session(session_factory)
     assert session.stream_id == sids[0] and session.switches == 0
     # The last viewer left: after the grace period the hub stops and its ffmpeg is gone.
     for _ in range(50):
@@ -77,7 +77,7 @@ async def test_fmp4_hls_is_remuxed_and_decodes(
 async def test_fmp4_fails_over_to_ts_without_closing_the_viewer(
     real_provider,  # noqa: F811
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app,
 ) -> None:
     url, _ = proxy_app
     first, second = live_ids(real_provider, master=False)[:2]
@@ -90,7 +90,7 @@ async def test_fmp4_fails_over_to_ts_without_closing_the_viewer(
     real_provider.faults.stream(first, "dead")  # the newest rule wins: playlist now 404
     frames, errors = await viewer
     assert frames >= 200, errors
-    session = await _wait_session(session_factory)
+    session = await wait_for_session(session_factory)
     assert session.switches == 1 and session.stream_id == sids[1]
     assert remuxers() == []  # the failed upstream's ffmpeg was killed on the switch
 
@@ -98,7 +98,7 @@ async def test_fmp4_fails_over_to_ts_without_closing_the_viewer(
 async def test_without_ffmpeg_fmp4_is_skipped_not_failed(
     real_provider,  # noqa: F811
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, _ = proxy_app
@@ -110,7 +110,7 @@ async def test_without_ffmpeg_fmp4_is_skipped_not_failed(
     )
     frames, errors = await decode(f"{url}/p/{cid}", 25)
     assert frames >= 25, errors
-    session = await _wait_session(session_factory)
+    session = await wait_for_session(session_factory)
     assert session.stream_id == sids[1]
     await asyncio.sleep(0.3)  # failures are written in the background
     async with session_scope(session_factory) as s:
@@ -121,7 +121,7 @@ async def test_without_ffmpeg_fmp4_is_skipped_not_failed(
 async def test_without_ffmpeg_an_fmp4_only_channel_says_why(
     real_provider,  # noqa: F811
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, _ = proxy_app

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strmline.db.engine import session_scope
 from strmline.db.models import Channel, Provider, Stream
 from strmline.demo import FakeProviderServer
-from tests.integration.test_proxy import _wait_for, _wait_session, proxy_app  # noqa: F401
+from tests.integration.conftest import wait_for_session, wait_for_stream
 
 FFMPEG = shutil.which("ffmpeg")
 pytestmark = [
@@ -108,7 +108,7 @@ async def decode(url: str, frames: int, *, seconds: float = 40) -> tuple[int, st
 async def test_hls_master_plays_through_the_proxy(
     real_provider,
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app: tuple[str, Any],
 ) -> None:
     url, _ = proxy_app
     fid = live_ids(real_provider, master=True)[0]
@@ -121,14 +121,14 @@ async def test_hls_master_plays_through_the_proxy(
     assert any(p.endswith("/v1.m3u8") for p in paths) and not any(
         p.endswith("/v0.m3u8") for p in paths
     ), paths
-    session = await _wait_session(session_factory)
+    session = await wait_for_session(session_factory)
     assert session.stream_id == sids[0] and session.switches == 0
 
 
 async def test_hls_viewers_share_one_upstream(
     real_provider,
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app: tuple[str, Any],
 ) -> None:
     url, _ = proxy_app
     fid = live_ids(real_provider, master=False)[0]
@@ -144,7 +144,7 @@ async def test_hls_viewers_share_one_upstream(
 async def test_hls_fails_over_mid_stream_without_closing_viewers(
     real_provider,
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app: tuple[str, Any],
 ) -> None:
     url, _ = proxy_app
     first, second = live_ids(real_provider, master=False)[:2]
@@ -156,16 +156,16 @@ async def test_hls_fails_over_mid_stream_without_closing_viewers(
     real_provider.faults.stream(first, "dead")  # playlist and segments now 404
     frames, errors = await viewer
     assert frames >= 250, errors
-    row = await _wait_for(session_factory, sids[0], lambda s: s.consecutive_failures == 1)
+    row = await wait_for_stream(session_factory, sids[0], lambda s: s.consecutive_failures == 1)
     assert row.failure_reason == "playlist: HTTP 404"
-    session = await _wait_session(session_factory)
+    session = await wait_for_session(session_factory)
     assert session.switches == 1 and session.stream_id == sids[1]
 
 
 async def test_referer_protected_stream_plays_with_its_stored_referer(
     real_provider,
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app: tuple[str, Any],
 ) -> None:
     url, _ = proxy_app
     bare, protected = live_ids(real_provider, master=False)[:2]
@@ -179,7 +179,7 @@ async def test_referer_protected_stream_plays_with_its_stored_referer(
     )
     frames, errors = await decode(f"{url}/p/{cid}", 50)
     assert frames >= 50, errors
-    row = await _wait_for(session_factory, sids[0], lambda s: s.failure_reason is not None)
+    row = await wait_for_stream(session_factory, sids[0], lambda s: s.failure_reason is not None)
     assert row.failure_reason == "HTTP 403"
     sent = [r for r in real_provider.stats.log if f"/{protected}" in r.path]
     assert sent and any(r.path.endswith(".ts") for r in sent)
@@ -188,7 +188,7 @@ async def test_referer_protected_stream_plays_with_its_stored_referer(
 async def test_aes128_hls_is_decrypted(
     real_provider,
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app: tuple[str, Any],
 ) -> None:
     url, _ = proxy_app
     fid = live_ids(real_provider, master=False)[0]
@@ -205,7 +205,7 @@ async def test_aes128_hls_is_decrypted(
 async def test_late_joiner_starts_on_a_keyframe(
     real_provider,
     session_factory,
-    proxy_app,  # noqa: F811
+    proxy_app: tuple[str, Any],
     ext: str,
 ) -> None:
     url, _ = proxy_app

@@ -3,41 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strmline.api.outputs import proxy
-from strmline.config import Settings
 from strmline.db.engine import session_scope
-from strmline.db.models import Channel, Provider, Stream, ViewingSession
-from strmline.demo import FakeProviderServer, serve_async
+from strmline.db.models import Channel, Provider, Stream
+from strmline.demo import FakeProviderServer
 from strmline.formats.media import TS_PACKET, find_pat
 from strmline.playback.connections import ConnectionTracker
 from strmline.playback.hub import ChannelHub
 from strmline.playback.registry import ProxyRegistry
+from tests.integration.conftest import make_settings, wait_for_session, wait_for_stream
 
 pytestmark = pytest.mark.timeout(30)
-
-
-def make_settings(tmp_path: Path, **playback: Any) -> Settings:
-    return Settings(
-        data_dir=tmp_path,
-        playback={
-            "mode": "proxy",
-            "stall_seconds": 1.0,
-            "connect_timeout": 2.0,
-            "grace_seconds": 0.2,
-            **playback,
-        },
-    )
 
 
 async def make_channel(
@@ -93,32 +75,6 @@ async def make_channel(
     return pid, cid, list(sids)
 
 
-@pytest.fixture
-async def proxy_app(
-    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
-) -> AsyncIterator[tuple[str, FastAPI]]:
-    """A real server (streaming needs one; ASGITransport buffers whole bodies) for proxy_response."""
-    settings = make_settings(tmp_path)
-    app = FastAPI()
-    app.state.settings = settings
-    app.state.session_factory = session_factory
-    app.state.proxy_registry = ProxyRegistry(settings, session_factory, tracker=ConnectionTracker())
-
-    @app.get("/p/{channel_id}")
-    async def play(channel_id: int, request: Request) -> Response:
-        return await proxy.proxy_response(
-            request,
-            channel_id=channel_id,
-            user=None,
-            settings=settings,
-            session_factory=session_factory,
-        )
-
-    async with serve_async(app) as url:
-        yield url, app
-        await app.state.proxy_registry.close()
-
-
 def globex_ids(server: FakeProviderServer, n: int) -> list[int]:
     return sorted(server.account("globex").catalog.live)[:n]
 
@@ -170,10 +126,10 @@ async def test_proxy_fails_over_mid_stream_with_aligned_packets(
     assert status == 200
     assert len(data) >= 200_000
     assert_packets(data)
-    row = await _wait_for(session_factory, sids[0], lambda s: s.consecutive_failures == 1)
+    row = await wait_for_stream(session_factory, sids[0], lambda s: s.consecutive_failures == 1)
     assert row.failure_reason == "upstream ended the stream"
     assert row.status == "failed" and row.active
-    session = await _wait_session(session_factory)
+    session = await wait_for_session(session_factory)
     assert session.switches == 1 and session.stream_id == sids[1]
     assert session.bytes_sent >= 200_000 and session.ended_at is not None
 
@@ -190,8 +146,12 @@ async def test_proxy_skips_html_and_stalled_upstreams(
         status, data = await read_ts(client, f"{url}/p/{cid}", 50_000)
     assert status == 200
     assert_packets(data)
-    html_row = await _wait_for(session_factory, sids[0], lambda s: s.failure_reason is not None)
-    hang_row = await _wait_for(session_factory, sids[1], lambda s: s.failure_reason is not None)
+    html_row = await wait_for_stream(
+        session_factory, sids[0], lambda s: s.failure_reason is not None
+    )
+    hang_row = await wait_for_stream(
+        session_factory, sids[1], lambda s: s.failure_reason is not None
+    )
     assert html_row.failure_reason == "not a media stream: text/html"
     assert hang_row.failure_reason is not None and hang_row.failure_reason.startswith(
         ("stalled", "timeout")
@@ -249,26 +209,6 @@ async def test_proxy_hub_drops_slow_clients_and_aligns_late_joiners(
     hub._broadcast(null * 2 + pat + null)
     data = late.queue.get_nowait()
     assert data == pat + null and find_pat(data) == 0
-
-
-async def _wait_for(factory, sid: int, predicate, seconds: float = 5.0) -> Stream:
-    async with asyncio.timeout(seconds):
-        while True:
-            async with factory() as s:
-                row = await s.get(Stream, sid)
-                if row is not None and predicate(row):
-                    return row
-            await asyncio.sleep(0.05)
-
-
-async def _wait_session(factory, seconds: float = 5.0) -> ViewingSession:
-    async with asyncio.timeout(seconds):
-        while True:
-            async with factory() as s:
-                row = (await s.execute(select(ViewingSession))).scalars().first()
-                if row is not None and row.ended_at is not None:
-                    return row
-            await asyncio.sleep(0.05)
 
 
 async def test_proxy_channel_without_streams_is_404(session_factory, proxy_app) -> None:

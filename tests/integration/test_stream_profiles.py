@@ -13,21 +13,24 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from strmline.api.outputs import proxy
 from strmline.config import PlaybackSettings, Settings
 from strmline.db.engine import session_scope
 from strmline.db.models import Provider, Stream
-from strmline.demo import FakeProviderServer, serve_async
+from strmline.demo import FakeProviderServer
 from strmline.playback.connections import ConnectionTracker
 from strmline.playback.errors import NoWorkingStream
 from strmline.playback.profiles import CommandFailed, CommandStream
-from strmline.playback.registry import ProxyRegistry
 from strmline.playback.single import SinglePipe, Upstream
+from tests.integration.conftest import (
+    make_settings,
+    serve_proxy,
+    wait_for_session,
+    wait_for_stream,
+)
 from tests.integration.test_hls_proxy import (  # noqa: F401
     DECODE_ERRORS,
     FFMPEG,
@@ -37,7 +40,6 @@ from tests.integration.test_hls_proxy import (  # noqa: F401
     media_dir,
     real_provider,
 )
-from tests.integration.test_proxy import _wait_for, _wait_session
 
 pytestmark = [
     pytest.mark.timeout(90),
@@ -75,33 +77,9 @@ async def profile_app(
     session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> AsyncIterator[tuple[str, FastAPI]]:
     """The proxy of /play on a real server, with room for a process to start and probe."""
-    settings = Settings(
-        data_dir=tmp_path,
-        playback={
-            "mode": "proxy",
-            "stall_seconds": 4.0,
-            "connect_timeout": 6.0,
-            "grace_seconds": 0.2,
-        },
-    )
-    app = FastAPI()
-    app.state.settings = settings
-    app.state.session_factory = session_factory
-    app.state.proxy_registry = ProxyRegistry(settings, session_factory, tracker=ConnectionTracker())
-
-    @app.get("/p/{channel_id}")
-    async def play(channel_id: int, request: Request) -> Response:
-        return await proxy.proxy_response(
-            request,
-            channel_id=channel_id,
-            user=None,
-            settings=settings,
-            session_factory=session_factory,
-        )
-
-    async with serve_async(app) as url:
-        yield url, app
-        await app.state.proxy_registry.close()
+    settings = make_settings(tmp_path, stall_seconds=4.0, connect_timeout=6.0)
+    async with serve_proxy(settings, session_factory) as served:
+        yield served
 
 
 async def _set_profile(factory: async_sessionmaker[AsyncSession], profile: str | None) -> None:
@@ -135,7 +113,7 @@ async def test_ffmpeg_remux_plays_with_the_streams_headers_and_ends_with_the_vie
     assert len(running) == 1  # one process for the upstream
     reads = [r for r in real_provider.stats.log if r.path.endswith(f"/{fid}.ts")]
     assert reads and all(r.headers.get("user-agent") == "Box/7" for r in reads)  # ffmpeg's request
-    session = await _wait_session(session_factory)
+    session = await wait_for_session(session_factory)
     assert session.stream_id == sids[0] and session.switches == 0
     assert await _gone(app) == []  # the last viewer left: the process was killed
 
@@ -152,7 +130,7 @@ async def test_ffmpeg_transcode_plays(
     frames, errors = await decode(f"{url}/p/{cid}", 50)
     assert frames >= 50, errors
     assert not any(e in errors for e in DECODE_ERRORS), errors
-    session = await _wait_session(session_factory)
+    session = await wait_for_session(session_factory)
     assert session.stream_id == sids[0] and session.switches == 0
     assert await _gone(app, b"libx264") == []
 
@@ -171,14 +149,14 @@ async def test_a_process_that_fails_is_a_stream_failure_and_the_next_stream_play
     await _set_profile(session_factory, "ffmpeg-remux")
     frames, errors = await decode(f"{url}/p/{cid}", 50)
     assert frames >= 50, errors
-    failed = await _wait_for(session_factory, sids[0], lambda r: r.consecutive_failures >= 1)
+    failed = await wait_for_stream(session_factory, sids[0], lambda r: r.consecutive_failures >= 1)
     reason = failed.failure_reason or ""
     assert reason.startswith("stream profile 'ffmpeg-remux' exited (code "), reason
     assert "404" in reason or "Not Found" in reason, reason  # ffmpeg's own last words
     stream_url = real_provider.stream_url(first, "globex", ext="ts")
     password = stream_url.rstrip("/").split("/")[-2]
     assert password not in reason  # the account is masked in what is stored and shown
-    session = await _wait_session(session_factory)
+    session = await wait_for_session(session_factory)
     assert session.stream_id == sids[1]
     assert await _gone(app) == []
 
@@ -211,7 +189,7 @@ async def test_a_profile_whose_program_is_gone_is_skipped_and_bad_output_is_refu
         await s.execute(update(Provider).values(stream_profile="grab"))
     # Output that is not MPEG-TS: a failure of that stream, with why.
     frames, _ = await decode(f"{url}/p/{cid}", 5, seconds=20)
-    failed = await _wait_for(session_factory, sids[0], lambda r: r.consecutive_failures >= 1)
+    failed = await wait_for_stream(session_factory, sids[0], lambda r: r.consecutive_failures >= 1)
     assert "stream profile 'grab': output is not MPEG-TS" in (failed.failure_reason or "")
     await _gone(app, b"grabber")
     # The program uninstalled: not the streams' fault, nothing more is recorded against them.

@@ -18,7 +18,7 @@ that user's lineup, as with a real tuner on the network.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from typing import Annotated, Any
@@ -117,11 +117,6 @@ async def get_root_device(
     return Device(public_base(request, settings), view, user, None)
 
 
-TokenDevice = Annotated[Device, Depends(get_token_device)]
-LineupDevice = Annotated[Device, Depends(get_lineup_device)]
-RootDevice = Annotated[Device, Depends(get_root_device)]
-
-
 def _name(device: Device) -> str | None:
     return device.view.name if device.lineup_id is not None else None
 
@@ -217,236 +212,134 @@ def _device_xml(device: Device, settings: Settings) -> Response:
     return Response(body, media_type="application/xml")
 
 
-_JSON_LINEUP: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/json": {}}, "description": "the lineup"}
-}
-_XML_LINEUP: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/xml": {}}, "description": "the lineup"}
-}
-_M3U_LINEUP: dict[int | str, dict[str, Any]] = {
-    200: {"content": {M3U_MEDIA_TYPE: {}}, "description": "the lineup"}
-}
-_DEVICE_XML: dict[int | str, dict[str, Any]] = {
+Responses = dict[int | str, dict[str, Any]]
+
+_JSON_LINEUP: Responses = {200: {"content": {"application/json": {}}, "description": "the lineup"}}
+_XML_LINEUP: Responses = {200: {"content": {"application/xml": {}}, "description": "the lineup"}}
+_M3U_LINEUP: Responses = {200: {"content": {M3U_MEDIA_TYPE: {}}, "description": "the lineup"}}
+_DEVICE_XML: Responses = {
     200: {"content": {"application/xml": {}}, "description": "device description"}
 }
 
 
-# --- /hdhr/{token}/… ---------------------------------------------------------------------------
+# --- the routes of one tuner -------------------------------------------------------------------
+
+Endpoint = Callable[..., Awaitable[Any]]
 
 
-@router.get("/hdhr/{token}/discover.json", summary="HDHomeRun device description")
-async def discover(
-    device: TokenDevice, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
-    return await _discover(device, session, settings)
+def _add_tuner(
+    target: APIRouter,
+    prefix: str,
+    device_dep: Callable[..., Awaitable[Device]],
+    *,
+    name: str = "",
+    note: str = "",
+) -> None:
+    """Declare a tuner's documents under ``prefix``, for the device ``device_dep`` resolves.
+
+    ``name`` starts every route name, hence the operation ids the UI's types were generated
+    with; ``note`` ends every summary, so the three tuners read apart in the API docs.
+    """
+
+    # The device comes as a default, not an Annotated alias: annotations are strings here
+    # (``from __future__ import annotations``), which FastAPI resolves in the module's globals,
+    # where this call's ``device_dep`` is not.
+    def lineup_endpoint(body: Body, media_type: str) -> Endpoint:
+        async def endpoint(
+            request: Request,
+            device: Device = Depends(device_dep),
+            *,
+            session: SessionDep,
+            settings: SettingsDep,
+        ) -> Response:
+            return await _lineup(request, device, session, settings, body, media_type)
+
+        return endpoint
+
+    async def discover(
+        device: Device = Depends(device_dep), *, session: SessionDep, settings: SettingsDep
+    ) -> dict[str, Any]:
+        return await _discover(device, session, settings)
+
+    async def lineup_status(device: Device = Depends(device_dep)) -> dict[str, Any]:
+        return hdhr.lineup_status()
+
+    async def lineup_post(device: Device = Depends(device_dep)) -> Response:
+        return Response(status_code=200)
+
+    async def device_xml(
+        device: Device = Depends(device_dep), *, settings: SettingsDep
+    ) -> Response:
+        return _device_xml(device, settings)
+
+    def add(
+        document: str,
+        endpoint: Endpoint,
+        route: str,
+        summary: str,
+        responses: Responses | None = None,
+        method: str = "GET",
+    ) -> None:
+        # A document with its own ``responses`` is not a JSON model: it answers a Response.
+        raw: dict[str, Any] = (
+            {"response_class": Response, "responses": responses} if responses else {}
+        )
+        target.add_api_route(
+            f"{prefix}/{document}",
+            endpoint,
+            methods=[method],
+            name=f"{name}{route}",
+            summary=f"{summary}{note}",
+            **raw,
+        )
+
+    add("discover.json", discover, "discover", "HDHomeRun device description")
+    add(
+        "lineup.json",
+        lineup_endpoint(_json_body, "application/json"),
+        "lineup",
+        "HDHomeRun channel lineup",
+        _JSON_LINEUP,
+    )
+    add(
+        "lineup.xml",
+        lineup_endpoint(_xml_body, "application/xml"),
+        "lineup_xml",
+        "HDHomeRun channel lineup as XML",
+        _XML_LINEUP,
+    )
+    add(
+        "lineup.m3u",
+        lineup_endpoint(_m3u_body, M3U_MEDIA_TYPE),
+        "lineup_m3u",
+        "HDHomeRun channel lineup as an M3U playlist",
+        _M3U_LINEUP,
+    )
+    add(
+        "lineup_status.json",
+        lineup_status,
+        "lineup_status",
+        "HDHomeRun scan status (never scanning)",
+    )
+    add(
+        "lineup.post",
+        lineup_post,
+        "lineup_post",
+        "HDHomeRun scan request (accepted; the lineup is always current)",
+        {200: {"description": "accepted"}},
+        method="POST",
+    )
+    add("device.xml", device_xml, "device_xml", "UPnP root device description", _DEVICE_XML)
 
 
-@router.get(
-    "/hdhr/{token}/lineup.json",
-    summary="HDHomeRun channel lineup",
-    response_class=Response,
-    responses=_JSON_LINEUP,
+_add_tuner(router, "/hdhr/{token}", get_token_device)
+# One tuner per lineup.
+_add_tuner(
+    router,
+    "/hdhr/{token}/lineup/{slug}",
+    get_lineup_device,
+    name="lineup_device_",
+    note=" (a lineup's tuner)",
 )
-async def lineup(
-    request: Request, device: TokenDevice, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return await _lineup(request, device, session, settings, _json_body, "application/json")
-
-
-@router.get(
-    "/hdhr/{token}/lineup.xml",
-    summary="HDHomeRun channel lineup as XML",
-    response_class=Response,
-    responses=_XML_LINEUP,
-)
-async def lineup_xml(
-    request: Request, device: TokenDevice, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return await _lineup(request, device, session, settings, _xml_body, "application/xml")
-
-
-@router.get(
-    "/hdhr/{token}/lineup.m3u",
-    summary="HDHomeRun channel lineup as an M3U playlist",
-    response_class=Response,
-    responses=_M3U_LINEUP,
-)
-async def lineup_m3u(
-    request: Request, device: TokenDevice, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return await _lineup(request, device, session, settings, _m3u_body, M3U_MEDIA_TYPE)
-
-
-@router.get("/hdhr/{token}/lineup_status.json", summary="HDHomeRun scan status (never scanning)")
-async def lineup_status(device: TokenDevice) -> dict[str, Any]:
-    return hdhr.lineup_status()
-
-
-@router.post(
-    "/hdhr/{token}/lineup.post",
-    summary="HDHomeRun scan request (accepted; the lineup is always current)",
-    response_class=Response,
-    responses={200: {"description": "accepted"}},
-)
-async def lineup_post(device: TokenDevice) -> Response:
-    return Response(status_code=200)
-
-
-@router.get(
-    "/hdhr/{token}/device.xml",
-    summary="UPnP root device description",
-    response_class=Response,
-    responses=_DEVICE_XML,
-)
-async def device_xml(device: TokenDevice, settings: SettingsDep) -> Response:
-    return _device_xml(device, settings)
-
-
-# --- /hdhr/{token}/lineup/{slug}/…: one tuner per lineup ---------------------------------------
-
-
-@router.get(
-    "/hdhr/{token}/lineup/{slug}/discover.json",
-    summary="HDHomeRun device description (a lineup's tuner)",
-)
-async def lineup_device_discover(
-    device: LineupDevice, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
-    return await _discover(device, session, settings)
-
-
-@router.get(
-    "/hdhr/{token}/lineup/{slug}/lineup.json",
-    summary="HDHomeRun channel lineup (a lineup's tuner)",
-    response_class=Response,
-    responses=_JSON_LINEUP,
-)
-async def lineup_device_lineup(
-    request: Request, device: LineupDevice, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return await _lineup(request, device, session, settings, _json_body, "application/json")
-
-
-@router.get(
-    "/hdhr/{token}/lineup/{slug}/lineup.xml",
-    summary="HDHomeRun channel lineup as XML (a lineup's tuner)",
-    response_class=Response,
-    responses=_XML_LINEUP,
-)
-async def lineup_device_lineup_xml(
-    request: Request, device: LineupDevice, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return await _lineup(request, device, session, settings, _xml_body, "application/xml")
-
-
-@router.get(
-    "/hdhr/{token}/lineup/{slug}/lineup.m3u",
-    summary="HDHomeRun channel lineup as an M3U playlist (a lineup's tuner)",
-    response_class=Response,
-    responses=_M3U_LINEUP,
-)
-async def lineup_device_lineup_m3u(
-    request: Request, device: LineupDevice, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return await _lineup(request, device, session, settings, _m3u_body, M3U_MEDIA_TYPE)
-
-
-@router.get(
-    "/hdhr/{token}/lineup/{slug}/lineup_status.json",
-    summary="HDHomeRun scan status (never scanning) (a lineup's tuner)",
-)
-async def lineup_device_lineup_status(device: LineupDevice) -> dict[str, Any]:
-    return hdhr.lineup_status()
-
-
-@router.post(
-    "/hdhr/{token}/lineup/{slug}/lineup.post",
-    summary="HDHomeRun scan request (accepted; the lineup is always current) (a lineup's tuner)",
-    response_class=Response,
-    responses={200: {"description": "accepted"}},
-)
-async def lineup_device_lineup_post(device: LineupDevice) -> Response:
-    return Response(status_code=200)
-
-
-@router.get(
-    "/hdhr/{token}/lineup/{slug}/device.xml",
-    summary="UPnP root device description (a lineup's tuner)",
-    response_class=Response,
-    responses=_DEVICE_XML,
-)
-async def lineup_device_device_xml(device: LineupDevice, settings: SettingsDep) -> Response:
-    return _device_xml(device, settings)
-
-
-# --- the same tuner at the server root (discovery.root_tuner) ----------------------------------
-
-
-@root_router.get("/discover.json", summary="HDHomeRun device description (root tuner)")
-async def root_discover(
-    device: RootDevice, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
-    return await _discover(device, session, settings)
-
-
-@root_router.get(
-    "/lineup.json",
-    summary="HDHomeRun channel lineup (root tuner)",
-    response_class=Response,
-    responses=_JSON_LINEUP,
-)
-async def root_lineup(
-    request: Request, device: RootDevice, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return await _lineup(request, device, session, settings, _json_body, "application/json")
-
-
-@root_router.get(
-    "/lineup.xml",
-    summary="HDHomeRun channel lineup as XML (root tuner)",
-    response_class=Response,
-    responses=_XML_LINEUP,
-)
-async def root_lineup_xml(
-    request: Request, device: RootDevice, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return await _lineup(request, device, session, settings, _xml_body, "application/xml")
-
-
-@root_router.get(
-    "/lineup.m3u",
-    summary="HDHomeRun channel lineup as an M3U playlist (root tuner)",
-    response_class=Response,
-    responses=_M3U_LINEUP,
-)
-async def root_lineup_m3u(
-    request: Request, device: RootDevice, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return await _lineup(request, device, session, settings, _m3u_body, M3U_MEDIA_TYPE)
-
-
-@root_router.get(
-    "/lineup_status.json", summary="HDHomeRun scan status (never scanning) (root tuner)"
-)
-async def root_lineup_status(device: RootDevice) -> dict[str, Any]:
-    return hdhr.lineup_status()
-
-
-@root_router.post(
-    "/lineup.post",
-    summary="HDHomeRun scan request (accepted; the lineup is always current) (root tuner)",
-    response_class=Response,
-    responses={200: {"description": "accepted"}},
-)
-async def root_lineup_post(device: RootDevice) -> Response:
-    return Response(status_code=200)
-
-
-@root_router.get(
-    "/device.xml",
-    summary="UPnP root device description (root tuner)",
-    response_class=Response,
-    responses=_DEVICE_XML,
-)
-async def root_device_xml(device: RootDevice, settings: SettingsDep) -> Response:
-    return _device_xml(device, settings)
+# The same tuner at the server root (discovery.root_tuner).
+_add_tuner(root_router, "", get_root_device, name="root_", note=" (root tuner)")
