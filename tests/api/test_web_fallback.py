@@ -65,7 +65,9 @@ async def test_probed_paths_get_a_json_404(
     assert head.status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/", "/channels", "/settings", "/jobs/12", "/login"])
+@pytest.mark.parametrize(
+    "path", ["/", "/channels", "/settings", "/jobs/12", "/login", "/series", "/series/", "/movies"]
+)
 async def test_browsers_get_the_ui(ui: httpx.AsyncClient, path: str) -> None:
     r = await ui.get(path, headers=BROWSER)
     assert r.status_code == 200 and r.text == INDEX

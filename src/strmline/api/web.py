@@ -20,20 +20,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from strmline.api.errors import error_response
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
-# First path segments that are never UI pages: strmline's own API and outputs, and the prefixes
-# of Xtream Codes stream URLs that IPTV players try against any server they are given.
-RESERVED = (
-    "api",
-    "output",
-    "play",
-    "hdhr",
-    "metrics",
-    "assets",
-    "live",
-    "movie",
-    "series",
-    "timeshift",
-)
+# First path segments that are never UI pages: strmline's own API and outputs.
+RESERVED = ("api", "output", "play", "hdhr", "metrics", "assets")
+# Prefixes of Xtream Codes stream URLs that IPTV players try against any server they are given
+# (``/series/<user>/<password>/<id>.<ext>``): reserved only with more segments after them, since
+# ``/series`` alone is the UI's Series page (reloading it must not answer JSON).
+XTREAM_STREAMS = ("live", "movie", "series", "timeshift")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
@@ -51,8 +43,8 @@ MISSING_BUILD = """<!doctype html>
 
 
 def _reserved(path: str) -> bool:
-    first = path.lstrip("/").split("/", 1)[0]
-    return first in RESERVED
+    first, _, rest = path.strip("/").partition("/")
+    return first in RESERVED or (first in XTREAM_STREAMS and bool(rest))
 
 
 def ui_route(path: str) -> bool:
