@@ -50,6 +50,8 @@ def _log_in(page: Any, server: LiveServer, who: dict[str, str], path: str = "/lo
     page.get_by_label("Username").fill(who["username"])
     page.get_by_label("Password").fill(who["password"])
     page.get_by_role("button", name="Log in").click()
+    # Logged in once the page has left the form: a goto before then would land on it again.
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _token(server: LiveServer) -> str:
