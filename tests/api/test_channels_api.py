@@ -6,8 +6,9 @@ import random
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 
 from strmline.db import recompute
 from strmline.db.base import utcnow
@@ -15,6 +16,7 @@ from strmline.db.engine import session_scope
 from strmline.db.models import Channel, Provider, Stream
 from strmline.matching.names import normalize, parse_name
 from strmline.services import curation
+from tests.api.admin_fixtures import statements
 from tests.dbutil import StatementCounter
 
 # --- seeding: bulk inserts straight into the tables ---------------------------------------------
@@ -309,6 +311,93 @@ async def test_default_sort_uses_an_index(
                 )
                 assert "ix_channels_search_name" in plan, plan
                 assert "TEMP B-TREE" not in plan, plan
+
+
+async def test_a_page_is_one_statement_for_every_sort_and_filter(
+    client: httpx.AsyncClient, admin: dict[str, str], app: FastAPI
+) -> None:
+    """With the total cached, a page is one statement (the channels and their health together),
+    first page or later, for every sort, search and filter, and at any page size."""
+    statuses = ("ok", "failed", "unknown", "slow")
+    rows = [
+        channel_row(
+            i,
+            f"Channel {i:03d}",
+            number=float(i) if i % 3 else None,
+            category="News" if i % 2 else "Sport",
+            stream_count=2,
+        )
+        for i in range(1, 131)
+    ]
+    streams = [
+        stream_row(2 * i + k, i, f"Channel {i} HD", provider_id=1 + k, status=statuses[(i + k) % 4])
+        for i in range(1, 131)
+        for k in (0, 1)
+    ]
+    await seed(app, rows, streams, recount=True)
+    cases: list[dict[str, Any]] = [
+        {"limit": 50},
+        {"limit": 50, "sort": "number", "order": "desc"},
+        {"limit": 50, "sort": "stream_count"},
+        {"limit": 50, "q": "chan"},
+        {"limit": 50, "category": "News", "provider_id": 2, "has_active": "true"},
+        {"limit": 500},
+    ]
+    for params in cases:
+        first = await client.get("/api/channels", headers=admin, params=params)  # the total
+        assert first.status_code == 200, first.text
+        cursor = first.json()["next_cursor"]
+        pages = [params] + ([params | {"cursor": cursor}] if cursor else [])
+        for query in pages:
+
+            async def get(query: dict[str, Any] = query) -> httpx.Response:
+                return await client.get("/api/channels", headers=admin, params=query)
+
+            count, response = await statements(app, get)
+            assert count == 1, query
+            if query is params:
+                assert response.json() == first.json()
+
+
+async def test_search_and_its_total_read_the_name_index_not_the_table(
+    client: httpx.AsyncClient, admin: dict[str, str], app: FastAPI
+) -> None:
+    """``LIKE '%q%'`` cannot seek a b-tree: on SQLite the search walks the name index, which also
+    holds what the list filters on, and the total counts from that index alone."""
+    engine = app.state.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL searches with its trigram index (migration search_trgm)")
+    await seed(app, [channel_row(i, f"Channel {i:04d}") for i in range(1, 2001)])
+    async with engine.begin() as conn:
+        await conn.execute(text("ANALYZE"))
+    sent: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        _conn, _cursor, statement, parameters, _context, _many = args
+        sent.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        r = await client.get("/api/channels", headers=admin, params={"q": "nel 12"})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert r.status_code == 200, r.text
+    assert r.json()["total"] == 100  # Channel 1200 to 1299
+    plans = []
+    async with engine.connect() as conn:
+        for statement, parameters in sent:
+            rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plans.append("\n".join(str(row[-1]) for row in rows))
+    assert len(sent) == 2  # the total, then the page
+    count, page = (
+        plan
+        for (sql, _), plan in sorted(
+            zip(sent, plans, strict=True), key=lambda p: "LIMIT" in p[0][0]
+        )
+    )
+    assert "SCAN channels USING COVERING INDEX ix_channels_search_name_listed" in count, count
+    # The page walks the index in order (the outer query only sorts the page's own rows again).
+    assert "SCAN channels USING INDEX ix_channels_search_name_listed" in page, page
 
 
 # --- detail -------------------------------------------------------------------------------------

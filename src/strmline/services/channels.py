@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, Label, and_, bindparam, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strmline.db.models import Channel, Provider, Stream
@@ -101,22 +101,31 @@ def health_from_streams(streams: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return _health(sum(counts.values()), counts["working"], counts["failed"], counts["unchecked"])
 
 
+# Which live streams count as working and as failed (see stream_state), as SQL.
+_WORKING = and_(Stream.active, or_(*(Stream.status == s for s in WORKING_STATUSES)))
+_FAILED = or_(not_(Stream.active), Stream.status == "failed")
+_LIVE = Stream.removed_at.is_(None)
+
+# Built once: the same statement for every page (an expanding IN of the page's ids), so a
+# request pays neither its construction nor its cache key.
+_HEALTH = (
+    select(
+        Stream.channel_id,
+        func.count(),
+        func.sum(case((_WORKING, 1), else_=0)),
+        func.sum(case((_FAILED, 1), else_=0)),
+    )
+    .where(Stream.channel_id.in_(bindparam("channel_ids", expanding=True)), _LIVE)
+    .group_by(Stream.channel_id)
+)
+
+
 async def with_health(session: AsyncSession, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Add the health fields to a page of :func:`channel_view` dicts: one GROUP BY statement."""
     if not items:
         return items
-    failed = or_(not_(Stream.active), Stream.status == "failed")
-    working = and_(Stream.active, Stream.status.in_(WORKING_STATUSES))
-    rows = await session.execute(
-        select(
-            Stream.channel_id,
-            func.count(),
-            func.sum(case((working, 1), else_=0)),
-            func.sum(case((failed, 1), else_=0)),
-        )
-        .where(Stream.channel_id.in_([i["id"] for i in items]), Stream.removed_at.is_(None))
-        .group_by(Stream.channel_id)
-    )
+    conn = await session.connection()  # plain rows: no ORM result machinery needed
+    rows = await conn.execute(_HEALTH, {"channel_ids": [i["id"] for i in items]})
     counts = {cid: (int(n), int(ok or 0), int(bad or 0)) for cid, n, ok, bad in rows}
     for item in items:
         n, ok, bad = counts.get(item["id"], (0, 0, 0))
@@ -124,8 +133,29 @@ async def with_health(session: AsyncSession, items: list[dict[str, Any]]) -> lis
     return items
 
 
+def health_columns(channel_id: ColumnElement[int]) -> tuple[Label[int], Label[int], Label[int]]:
+    """The counts :func:`with_health` reads, as columns of a query that yields channel ids:
+    ``streams``, ``working`` and ``failed`` (read back with :func:`health_of`). Each is a lookup
+    per row, so they belong on a query already cut to its page."""
+    live = select(func.count()).where(Stream.channel_id == channel_id, _LIVE)
+    return (
+        live.scalar_subquery().label("streams"),
+        live.where(_WORKING).scalar_subquery().label("working"),
+        live.where(_FAILED).scalar_subquery().label("failed"),
+    )
+
+
+def health_of(streams: int, working: int, failed: int) -> dict[str, Any]:
+    """The health fields from the counts of :func:`health_columns`."""
+    return _health(streams, working, failed, streams - working - failed)
+
+
+def number_view(number: float | None) -> int | float | None:
+    """A channel number as lists show it: 5, not 5.0 (tvg-chno may also be 5.1)."""
+    return int(number) if number is not None and number.is_integer() else number
+
+
 def channel_view(channel: Channel) -> dict[str, Any]:
-    number = channel.number
     return {
         "id": channel.id,
         "name": channel.name,
@@ -133,7 +163,7 @@ def channel_view(channel: Channel) -> dict[str, Any]:
         "country": channel.country,
         "region": channel.region,
         "variant": channel.variant,
-        "number": int(number) if number is not None and number.is_integer() else number,
+        "number": number_view(channel.number),
         "tvg_id": channel.tvg_id,
         "logo": channel.logo,
         "enabled": channel.enabled,

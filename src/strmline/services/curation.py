@@ -42,7 +42,6 @@ from strmline.services.channels import (
     health_from_streams,
     search_clause,
     stream_view,
-    with_health,
 )
 
 Sort = Literal["name", "number", "stream_count"]
@@ -176,21 +175,6 @@ def list_query(params: ListParams) -> Select[Channel]:
     return query.order_by(sort_col, Channel.id.desc() if desc else Channel.id.asc()).limit(
         params.limit + 1
     )
-
-
-async def list_channels(*, session: AsyncSession, params: ListParams) -> ChannelPage:
-    """A page of channels with their health: two statements, whatever the filters and the
-    catalogue size."""
-    rows = list((await session.execute(list_query(params))).scalars())
-    more = len(rows) > params.limit
-    rows = rows[: params.limit]
-    cursor = None
-    if more:
-        last = rows[-1]
-        value = {"name": last.search_name, "number": last.number, "stream_count": last.stream_count}
-        cursor = encode_cursor(params, value[params.sort], last.id)
-    items = await with_health(session, [channel_view(c) for c in rows])
-    return ChannelPage(items=items, next_cursor=cursor)
 
 
 async def get_detail(*, session: AsyncSession, channel_id: int) -> dict[str, Any]:

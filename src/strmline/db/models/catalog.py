@@ -66,9 +66,11 @@ class Provider(Timestamps, Base):
 
 class Channel(Timestamps, Base):
     __tablename__ = "channels"
-    # The channel list is keyset-paginated on (sort column, id) for each sort it offers.
+    # The channel list is keyset-paginated on (sort column, id) for each sort it offers. The name
+    # index also holds what every list asks (stream_count > 0 OR manual): a search, which no
+    # b-tree can seek, and the list's count then read the index, not the table.
     __table_args__ = (
-        Index("ix_channels_search_name_id", "search_name", "id"),
+        Index("ix_channels_search_name_listed", "search_name", "id", "stream_count", "manual"),
         Index("ix_channels_number_id", "number", "id"),
         Index("ix_channels_stream_count_id", "stream_count", "id"),
     )
