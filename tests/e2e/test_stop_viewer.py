@@ -93,9 +93,7 @@ def test_an_admin_stops_one_viewer_and_the_others_go_on(ready: Ready) -> None:
             target.thread.join(timeout=15)
             assert not target.thread.is_alive(), "the stopped player's stream did not end"
             # The list no longer shows it once the stop answered; the other viewer stays.
-            assert [v["id"] for v in _viewers(ready)] == [
-                v["id"] for v in items if v is not victim
-            ]
+            assert [v["id"] for v in _viewers(ready)] == [v["id"] for v in items if v is not victim]
             before = keeper.received
             time.sleep(1.5)
             assert keeper.received > before, "the other viewer's stream stopped too"

@@ -170,7 +170,8 @@ def create_app(
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 5: most of level 9's saving on playlists and JSON at a fraction of its CPU.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     errors.install(app)
     install_metrics(app)
     install_docs(app)

@@ -22,7 +22,9 @@ from strmline.services.user_cache import UserCache, api_key, jwt_key
 CACHED_METHODS = frozenset({"GET", "HEAD"})
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The dependencies below are ``async`` though they never wait: FastAPI runs a plain ``def``
+# dependency in its thread pool, a thread hop on every request for an attribute read.
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -44,14 +46,20 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
 
 
-def get_runtime(request: Request) -> JobRuntime:
+async def get_runtime(request: Request) -> JobRuntime:
     runtime: JobRuntime = request.app.state.runtime
     return runtime
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
-SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
+
+
+async def _session_factory_dep(request: Request) -> SessionFactory:
+    return get_session_factory(request)
+
+
+SessionFactoryDep = Annotated[SessionFactory, Depends(_session_factory_dep)]
 RuntimeDep = Annotated[JobRuntime, Depends(get_runtime)]
 
 _bearer = HTTPBearer(auto_error=False, description="access token from POST /api/auth/login")
