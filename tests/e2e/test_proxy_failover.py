@@ -89,7 +89,13 @@ def test_proxy_fails_over_mid_stream(ready: Ready, upstream: str) -> None:
                 stack.provider.control("stream-fault", {**fault, "kind": "dead"})
             switched = stack.wait_for(
                 "the switch to the next stream",
-                lambda: (v := _viewer(ready, detail["id"])) and v["switches"] >= 1 and v,
+                # Counted when the stream fails; the next one is current once it plays.
+                lambda: (
+                    (v := _viewer(ready, detail["id"]))
+                    and v["switches"] >= 1
+                    and v["stream_id"] not in (None, first["id"])
+                    and v
+                ),
                 timeout=60,
             )
             assert switched["stream_id"] != first["id"], switched
