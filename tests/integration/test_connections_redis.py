@@ -150,7 +150,6 @@ async def test_an_admin_in_one_process_stops_a_viewer_of_another(prefix: str) ->
                 break
             await asyncio.sleep(0.05)
         assert stopped == ["b7"]  # only that viewer; the other goes on
-        assert not await a.stop(b.viewer_name("7")) or stopped == ["b7"]
         assert not await a.stop(f"{b.process}:99")  # never listed
         assert not await a.stop("nobody:1:x:1")
         b.unwatch("8")
