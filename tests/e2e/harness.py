@@ -186,6 +186,13 @@ class Stack:
             timeout=timeout,
         )
 
+    def wait_idle(self, grace_seconds: float = 5.0) -> None:
+        """Until no viewer is listed and their channels' upstreams have closed: a hub outlives
+        its last viewer by ``playback.grace_seconds``, and a new viewer of that channel would
+        join it, played as it was started (mode, profile) rather than as now configured."""
+        self.wait_no_viewers()
+        time.sleep(grace_seconds + 1)
+
     def close(self) -> None:
         self.http.close()
         for p in reversed(self.procs):

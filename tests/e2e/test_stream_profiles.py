@@ -61,6 +61,7 @@ def _channel_led_by(ready: Ready, provider_id: int) -> tuple[dict[str, Any], str
 
 def test_a_provider_on_ffmpeg_remux_plays_through_play(ready: Ready) -> None:
     stack = ready.stack
+    stack.wait_idle()  # an earlier test's hub on the channel would play it without the profile
     pid = ready.providers["acme m3u"]
     detail, url = _channel_led_by(ready, pid)
     changed = stack.api(
